@@ -1,0 +1,1 @@
+"""Algorithm registry and primitives over pycryptodome."""
