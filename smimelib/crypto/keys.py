@@ -11,6 +11,7 @@ material.
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,9 +23,11 @@ from smimelib.errors import UsageError
 
 __all__ = [
     "EC_CURVES",
+    "CurveParameters",
     "KeyType",
     "PrivateKey",
     "PublicKey",
+    "ec_curve_parameters",
     "generate_private_key",
 ]
 
@@ -192,14 +195,33 @@ class PrivateKey:
     type: KeyType
     key: Any = field(repr=False)
     curve: str | None = None
+    #: an RSA key restricted to RSASSA-PSS (id-RSASSA-PSS in PKCS#8, RFC 4055 section 1.2)
+    rsa_pss: bool = False
+    pss_params: bytes | None = field(default=None, repr=False)
 
     @classmethod
     def rsa(cls, n: int, e: int, d: int, p: int | None = None, q: int | None = None) -> PrivateKey:
-        comps: tuple[int, ...] = (n, e, d) if p is None or q is None else (n, e, d, p, q)
+        """An RSA private key from its numbers (RFC 8017 section 3.2).
+
+        With both primes given the numbers are checked arithmetically (n = pq,
+        ed = 1 mod lcm(p-1, q-1)) instead of by pycryptodome's primality tests,
+        which cost ~15 ms per RSA-2048 key and seconds on a hostile large key.
+        """
+        if p is None or q is None:
+            try:
+                return cls(KeyType.RSA, RSA.construct((n, e, d), consistency_check=True))
+            except (ValueError, TypeError) as exc:
+                raise UsageError(f"invalid RSA private key: {exc}") from None
+        if min(p, q) < 3 or n != p * q or not 1 < e < n or not 1 < d < n:
+            raise UsageError("invalid RSA private key: inconsistent n, e, d, p, q")
+        lam = (p - 1) * (q - 1) // math.gcd(p - 1, q - 1)
+        if (e * d) % lam != 1:
+            raise UsageError("invalid RSA private key: d is not the inverse of e")
         try:
-            return cls(KeyType.RSA, RSA.construct(comps, consistency_check=True))
+            key = RSA.construct((n, e, d, p, q), consistency_check=False)
         except (ValueError, TypeError) as exc:
             raise UsageError(f"invalid RSA private key: {exc}") from None
+        return cls(KeyType.RSA, key)
 
     @classmethod
     def ec(cls, curve: str, d: int) -> PrivateKey:
@@ -234,7 +256,9 @@ class PrivateKey:
             raise UsageError(f"invalid DSA private key: {exc}") from None
 
     def public_key(self) -> PublicKey:
-        return PublicKey(self.type, self.key.public_key(), self.curve)
+        return PublicKey(
+            self.type, self.key.public_key(), self.curve, self.rsa_pss, self.pss_params
+        )
 
     @property
     def size_bits(self) -> int:
@@ -275,9 +299,7 @@ class PrivateKey:
         return hash(self.public_key())
 
 
-def generate_private_key(
-    type: KeyType, *, bits: int = 2048, curve: str = "P-256"
-) -> PrivateKey:
+def generate_private_key(type: KeyType, *, bits: int = 2048, curve: str = "P-256") -> PrivateKey:
     """Generate a fresh key: RSA of ``bits``, EC on ``curve``, or an Ed/X key.
 
     DSA generation is not offered: smimelib verifies DSA but never signs with it.
@@ -293,6 +315,95 @@ def generate_private_key(
     if type in _RAW_CURVES:
         return PrivateKey(type, ECC.generate(curve=_RAW_CURVES[type][0]))
     raise UsageError(f"cannot generate {type.value} keys")
+
+
+@dataclass(frozen=True, slots=True)
+class CurveParameters:
+    """Domain parameters of a NIST prime curve (SEC 2 section 2.4; a = p - 3, cofactor 1)."""
+
+    p: int
+    b: int
+    order: int
+    gx: int
+    gy: int
+    cofactor: int = 1
+
+    @property
+    def a(self) -> int:
+        return self.p - 3
+
+
+def _hex(digits: str) -> int:
+    return int(digits, 16)
+
+
+# SEC 2 version 2, sections 2.4.2, 2.5.1 and 2.6.1 (= FIPS 186-4 appendix D.1.2)
+_CURVE_PARAMETERS: dict[str, CurveParameters] = {
+    "P-256": CurveParameters(
+        p=_hex("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff"),
+        b=_hex("5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b"),
+        order=_hex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551"),
+        gx=_hex("6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"),
+        gy=_hex("4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5"),
+    ),
+    "P-384": CurveParameters(
+        p=_hex(
+            "fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe"
+            "ffffffff0000000000000000ffffffff"
+        ),
+        b=_hex(
+            "b3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875a"
+            "c656398d8a2ed19d2a85c8edd3ec2aef"
+        ),
+        order=_hex(
+            "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf"
+            "581a0db248b0a77aecec196accc52973"
+        ),
+        gx=_hex(
+            "aa87ca22be8b05378eb1c71ef320ad746e1d3b628ba79b9859f741e082542a38"
+            "5502f25dbf55296c3a545e3872760ab7"
+        ),
+        gy=_hex(
+            "3617de4a96262c6f5d9e98bf9292dc29f8f41dbd289a147ce9da3113b5f0b8c0"
+            "0a60b1ce1d7e819d7a431d7c90ea0e5f"
+        ),
+    ),
+    "P-521": CurveParameters(
+        p=_hex(
+            "1fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
+            "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
+            "fff"
+        ),
+        b=_hex(
+            "51953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109"
+            "e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f"
+            "00"
+        ),
+        order=_hex(
+            "1fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
+            "ffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386"
+            "409"
+        ),
+        gx=_hex(
+            "c6858e06b70404e9cd9e3ecb662395b4429c648139053fb521f828af606b4d3d"
+            "baa14b5e77efe75928fe1dc127a2ffa8de3348b3c1856a429bf97e7e31c2e5bd"
+            "66"
+        ),
+        gy=_hex(
+            "11839296a789a3bc0045c8a5fb42c7d1bd998f54449579b446817afbd17273e6"
+            "62c97ee72995ef42640c550b9013fad0761353c7086a272c24088be94769fd16"
+            "650"
+        ),
+    ),
+}
+
+
+def ec_curve_parameters(curve: str) -> CurveParameters:
+    """The domain parameters of ``"P-256"``, ``"P-384"`` or ``"P-521"``."""
+    try:
+        return _CURVE_PARAMETERS[curve]
+    except KeyError:
+        raise UsageError(f"unsupported EC curve {curve}") from None
 
 
 def ec_curve_name(key: Any) -> str:
