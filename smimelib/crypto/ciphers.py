@@ -195,14 +195,18 @@ class _Finished:
             raise UsageError("cipher already finalized")
 
 
-class CbcEncryptor(_Finished, Encryptor):
-    """CBC with PKCS #7 padding (RFC 5652 section 6.3) over a pycryptodome CBC object."""
+class _Blockwise(_Finished):
+    """State shared by the CBC encryptor and decryptor: the cipher and a partial block."""
 
     def __init__(self, algorithm: AlgorithmIdentifier, cipher: Any, block_size: int) -> None:
         self.algorithm = algorithm
         self._cipher = cipher
         self._bs = block_size
         self._buf = b""
+
+
+class CbcEncryptor(_Blockwise, Encryptor):
+    """CBC with PKCS #7 padding (RFC 5652 section 6.3) over a pycryptodome CBC object."""
 
     def update(self, data: bytes) -> bytes:
         self._check_open()
@@ -218,18 +222,12 @@ class CbcEncryptor(_Finished, Encryptor):
         return bytes(self._cipher.encrypt(self._buf + bytes([pad]) * pad))
 
 
-class CbcDecryptor(_Finished, Decryptor):
+class CbcDecryptor(_Blockwise, Decryptor):
     """CBC decryption with a strict PKCS #7 padding check (RFC 5652 section 6.3).
 
     The last complete block is held back until :meth:`finalize`, which removes
     the padding; any failure is ``DecryptionError("decryption failed")``.
     """
-
-    def __init__(self, algorithm: AlgorithmIdentifier, cipher: Any, block_size: int) -> None:
-        self.algorithm = algorithm
-        self._cipher = cipher
-        self._bs = block_size
-        self._buf = b""
 
     def update(self, data: bytes) -> bytes:
         self._check_open()

@@ -10,6 +10,7 @@ containers. The public entry points are in :mod:`smimelib.pki.keys`.
 from __future__ import annotations
 
 import dataclasses
+from typing import TypeVar
 
 from smimelib.asn1 import der, oids, tlv
 from smimelib.asn1.algid import NULL, AlgorithmIdentifier
@@ -88,6 +89,25 @@ def _no_params(oid: str, params: tlv.Element | None) -> None:
 # -- SubjectPublicKeyInfo --------------------------------------------------------------
 
 
+_K = TypeVar("_K", PublicKey, PrivateKey)
+
+
+def _restrict_to_pss(key: _K, oid: str, pss_params: bytes | None) -> _K:
+    """Keep an id-RSASSA-PSS key's restriction to PSS (RFC 4055 section 1.2)."""
+    if oid == kf.OID_RSASSA_PSS:
+        return dataclasses.replace(key, rsa_pss=True, pss_params=pss_params)
+    return key
+
+
+def _ec_curve(params: tlv.Element | None, holder: tlv.Element) -> str:
+    if params is None:
+        raise DecodeError(
+            "id-ecPublicKey without curve parameters (RFC 5480 section 2.1.1)",
+            offset=holder.offset,
+        )
+    return kf.named_curve(params)
+
+
 def public_from_algorithm(
     oid: str,
     params: tlv.Element | None,
@@ -100,16 +120,9 @@ def public_from_algorithm(
     if oid in (kf.OID_RSA, kf.OID_RSASSA_PSS):
         pss_params = _rsa_params(oid, params)
         key = kf.parse_rsa_public(_inner(key_bytes, holder, "RSAPublicKey", limits), limits)
-        if oid == kf.OID_RSASSA_PSS:
-            return dataclasses.replace(key, rsa_pss=True, pss_params=pss_params)
-        return key
+        return _restrict_to_pss(key, oid, pss_params)
     if oid == kf.OID_EC_PUBLIC_KEY:
-        if params is None:
-            raise DecodeError(
-                "id-ecPublicKey without curve parameters (RFC 5480 section 2.1.1)",
-                offset=holder.offset,
-            )
-        return kf.ec_public(kf.named_curve(params), key_bytes, holder)
+        return kf.ec_public(_ec_curve(params, holder), key_bytes, holder)
     kind = kf.RAW_TYPES.get(oid)
     if kind is not None:
         _no_params(oid, params)
@@ -208,17 +221,9 @@ def _private_from_algorithm(
     if oid in (kf.OID_RSA, kf.OID_RSASSA_PSS):
         pss_params = _rsa_params(oid, params)
         key = kf.parse_rsa_private(_inner(data, holder, "RSAPrivateKey", limits), limits)
-        if oid == kf.OID_RSASSA_PSS:
-            # an RSA key restricted to PSS (RFC 4055 section 1.2): keep the restriction
-            return dataclasses.replace(key, rsa_pss=True, pss_params=pss_params)
-        return key
+        return _restrict_to_pss(key, oid, pss_params)
     if oid == kf.OID_EC_PUBLIC_KEY:
-        if params is None:
-            raise DecodeError(
-                "id-ecPublicKey without curve parameters (RFC 5480 section 2.1.1)",
-                offset=holder.offset,
-            )
-        curve = kf.named_curve(params)
+        curve = _ec_curve(params, holder)
         return kf.parse_ec_private(_inner(data, holder, "ECPrivateKey", limits), curve, limits)
     kind = kf.RAW_TYPES.get(oid)
     if kind is not None:
