@@ -16,7 +16,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize(
-    "module", ["smimelib", "smimelib.asn1", "smimelib.crypto", "smimelib.pki", "smimelib.errors"]
+    "module",
+    [
+        "smimelib",
+        "smimelib.asn1",
+        "smimelib.crypto",
+        "smimelib.pki",
+        "smimelib.cms",
+        "smimelib.errors",
+    ],
 )
 def test_every_public_name_exists(module: str) -> None:
     mod = importlib.import_module(module)
