@@ -86,3 +86,17 @@ def test_readme_example_refuses_a_mismatched_key() -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
+
+
+def test_readme_python_examples_run() -> None:
+    """Every ```python block of the README runs, with Alice's RFC 9216 files as input."""
+    text = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)\n```", text, re.S)
+    assert blocks
+    for block in blocks:
+        code = block.replace('"alice.crt"', repr(str(ROOT / "vectors/rfc9216/alice.sign.crt")))
+        code = code.replace('"alice.key"', repr(str(ROOT / "vectors/rfc9216/alice.sign.key")))
+        namespace: dict[str, object] = {}
+        exec(compile(code, "README.md", "exec"), namespace)
+        if "result" in namespace:
+            assert namespace["result"].ok  # type: ignore[attr-defined]
