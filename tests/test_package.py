@@ -96,7 +96,12 @@ def test_readme_python_examples_run() -> None:
     for block in blocks:
         code = block.replace('"alice.crt"', repr(str(ROOT / "vectors/rfc9216/alice.sign.crt")))
         code = code.replace('"alice.key"', repr(str(ROOT / "vectors/rfc9216/alice.sign.key")))
+        code = code.replace('"bob.crt"', repr(str(ROOT / "vectors/rfc9216/bob.encrypt.crt")))
+        code = code.replace('"bob.key"', repr(str(ROOT / "vectors/rfc9216/bob.decrypt.key")))
         namespace: dict[str, object] = {}
         exec(compile(code, "README.md", "exec"), namespace)
         if "result" in namespace:
             assert namespace["result"].ok  # type: ignore[attr-defined]
+        if "opened" in namespace:
+            assert namespace["opened"].content == b"secret"  # type: ignore[attr-defined]
+            assert namespace["opened"].integrity_protected  # type: ignore[attr-defined]

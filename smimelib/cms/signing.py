@@ -287,7 +287,8 @@ def sign(
 
     :param content: the content octets (bytes), or a binary file object read in
         :data:`CHUNK_SIZE` pieces. For a ``content_type`` other than id-data, the
-        encoded inner value (e.g. a DER ContentInfo for nested signing).
+        DER of the inner content itself (e.g. the SignedData value, not a ContentInfo,
+        for id-signedData: RFC 5652 sections 3 and 5.2).
     :param signers: one or more :class:`Signer`.
     :param detached: leave eContent out ("external signature", RFC 5652 5.2).
     :param content_type: the eContentType (RFC 5652 5.2); not id-data needs signed attributes.
