@@ -1,0 +1,24 @@
+"""A SIGALRM hang guard for MIME tests (as tests/test_hostile_inputs.py does)."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+HANG_SECONDS = 10
+
+
+@contextmanager
+def no_hang(seconds: int = HANG_SECONDS) -> Iterator[None]:
+    def _alarm(signum: int, frame: Any) -> None:
+        raise AssertionError(f"did not finish within {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
