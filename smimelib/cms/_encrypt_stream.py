@@ -14,7 +14,8 @@ The three structures share one layout::
         encryptedContent [0] IMPLICIT OCTET STRING OPTIONAL }
 
 :class:`EnvelopeParser` walks it with the sans-IO :class:`smimelib.asn1.stream.Reader`
-from bytes or a binary file object: the small parts before and after the encrypted
+(through :class:`smimelib.cms._stream_walk.StreamWalker`, shared with SignedData) from
+bytes or a binary file object: the small parts before and after the encrypted
 content are captured as :class:`~smimelib.asn1.tlv.Element` values with their received
 octets and absolute offsets (each bounded by ``limits.max_input_size``); the
 encryptedContent octets -- primitive, or BER constructed segments as ``openssl cms
@@ -37,6 +38,7 @@ from typing import BinaryIO
 from smimelib.asn1 import oids, stream, tlv
 from smimelib.asn1.algid import AlgorithmIdentifier
 from smimelib.asn1.limits import Limits
+from smimelib.cms._stream_walk import StreamWalker, describe
 from smimelib.cms.content_info import (
     ID_AUTH_ENVELOPED_DATA,
     ID_ENCRYPTED_DATA,
@@ -76,7 +78,6 @@ STRUCTURE_NAMES = {
 }
 
 _CTX0 = tlv.Tag.context(0, constructed=True)
-_CTX0_PRIMITIVE = tlv.Tag.context(0, constructed=False)
 _OCTET_STRING = 4
 _UNBOUNDED = 1 << 62
 _Bytes = (bytes, bytearray, memoryview)
@@ -85,8 +86,8 @@ _Bytes = (bytes, bytearray, memoryview)
 def _streaming_limits(limits: Limits) -> Limits:
     """The reader's limits: streamed content is never held, so neither its size nor its
     number of segments (``openssl cms -stream`` writes one per 1-4 KiB) is bounded. Every
-    captured part is re-parsed with the caller's ``limits`` (see ``_capture``), and the
-    walk itself accepts at most three fields per level."""
+    captured part is re-parsed with the caller's ``limits`` (see
+    ``StreamWalker.capture``), and the walk itself accepts at most three fields per level."""
     return limits.replace(max_input_size=_UNBOUNDED, max_elements=_UNBOUNDED)
 
 
@@ -315,12 +316,9 @@ class EnvelopeParser:
 
     def __init__(self, source: Input, limits: Limits) -> None:
         self._source = source
-        self._limits = limits
-        self._reader = stream.Reader(limits=_streaming_limits(limits))
-        self._window = bytearray()
-        self._window_start = 0
-        self._pin: int | None = None
-        self._indefinite = False
+        self._walk = StreamWalker(
+            source.read, limits, _streaming_limits(limits), check_declared=True
+        )
         self._offset = 0
         self._ci_type: str | None = None
         self._head: Head | None = None
@@ -328,86 +326,15 @@ class EnvelopeParser:
         self._content_done = False
         self._content_header: stream.Header | None = None
 
-    # -- plumbing ---------------------------------------------------------------------------
-
-    def _next(self) -> stream.Event:
-        reader = self._reader
-        while True:
-            event = reader.next_event()
-            if event is stream.NEED_DATA:
-                if self._pin is None:
-                    drop = reader.offset - self._window_start
-                    if drop > 0:
-                        del self._window[:drop]
-                        self._window_start += drop
-                data = self._source.read(reader.offset)
-                if data:
-                    reader.feed(data)
-                    self._window += data
-                else:
-                    reader.close()
-                continue
-            if event is stream.EOF:
-                raise DecodeError("truncated: the message ends early", offset=reader.offset)
-            assert not isinstance(event, stream.Sentinel)
-            if isinstance(event, stream.Header) and event.length is None:
-                self._indefinite = True
-            return event
-
-    def _header(self, what: str, tag: tlv.Tag | None = None) -> stream.Header:
-        event = self._next()
-        if not isinstance(event, stream.Header):
-            raise DecodeError(f"{what} is missing", offset=event.offset)
-        if tag is not None and event.tag != tag:
-            raise DecodeError(f"{what}: expected {tag}, found {event.tag}", offset=event.offset)
-        return event
-
-    def _end(self, what: str) -> None:
-        event = self._next()
-        if not isinstance(event, stream.End):
-            raise DecodeError(
-                f"unexpected {_describe(event)} at the end of {what}", offset=event.offset
-            )
-
-    def _capture(self, header: stream.Header, what: str) -> tlv.Element:
-        """The whole element that ``header`` starts, with absolute offsets."""
-        if header.length is not None and header.length > self._limits.max_input_size:
-            raise LimitExceeded(
-                f"{what} declares {header.length} octets, more than {self._limits.max_input_size}",
-                limit="max_input_size",
-                offset=header.offset,
-            )
-        self._pin = header.offset
-        depth = 1
-        end = header.offset
-        bound = header.offset + self._limits.max_input_size
-        while depth:
-            event = self._next()
-            if isinstance(event, stream.Header):
-                depth += 1
-            elif isinstance(event, stream.End):
-                depth -= 1
-                end = event.offset
-            if self._reader.offset > bound:
-                raise LimitExceeded(
-                    f"{what} is longer than {self._limits.max_input_size} octets",
-                    limit="max_input_size",
-                    offset=header.offset,
-                )
-        start = header.offset - self._window_start
-        raw = bytes(self._window[start : start + end - header.offset])
-        self._pin = None
-        return tlv.parse_one(raw, limits=self._limits, base_offset=header.offset, what=what)
-
     # -- phases -----------------------------------------------------------------------------
 
     def content_type(self) -> str:
         """The ContentInfo contentType (RFC 5652 section 3); reads up to its content."""
-        root = self._header("ContentInfo", tlv.Tag.SEQUENCE)
+        root = self._walk.header("ContentInfo", tlv.Tag.SEQUENCE)
         self._offset = root.offset
-        oid = self._capture(self._header("ContentInfo contentType", tlv.Tag.OID), "contentType")
+        oid = self._walk.field("ContentInfo contentType", "contentType", tlv.Tag.OID)
         self._ci_type = oid.as_oid()
-        event = self._next()
+        event = self._walk.next()
         if not isinstance(event, stream.Header):
             raise DecodeError(
                 f"ContentInfo has no content ({oids.describe(self._ci_type)})", offset=root.offset
@@ -423,11 +350,11 @@ class EnvelopeParser:
         """version, the parts before encryptedContentInfo, and the EncryptedContentInfo
         up to its content. ``name`` names the structure in messages."""
         assert self._ci_type is not None
-        self._header(name, tlv.Tag.SEQUENCE)
-        version = self._capture(self._header(f"{name} version", tlv.Tag.INTEGER), "version")
+        self._walk.header(name, tlv.Tag.SEQUENCE)
+        version = self._walk.field(f"{name} version", "version", tlv.Tag.INTEGER)
         parts: list[tlv.Element] = []
         while True:
-            event = self._header(f"{name} encryptedContentInfo")
+            event = self._walk.header(f"{name} encryptedContentInfo")
             if event.tag == tlv.Tag.SEQUENCE:
                 break
             if len(parts) >= 2:
@@ -435,21 +362,20 @@ class EnvelopeParser:
                     f"{name}: expected encryptedContentInfo (SEQUENCE), found {event.tag}",
                     offset=event.offset,
                 )
-            parts.append(self._capture(event, f"{name} {_part_name(event.tag)}"))
+            parts.append(self._walk.capture(event, f"{name} {_part_name(event.tag)}"))
         eci_offset = event.offset
-        ct_elem = self._capture(self._header("EncryptedContentInfo contentType"), "contentType")
+        ct_elem = self._walk.field("EncryptedContentInfo contentType", "contentType")
         if ct_elem.tag != tlv.Tag.OID:
             raise DecodeError(
                 f"EncryptedContentInfo contentType: expected OBJECT IDENTIFIER, found "
                 f"{ct_elem.tag}",
                 offset=ct_elem.offset,
             )
-        alg_elem = self._capture(
-            self._header("contentEncryptionAlgorithm", tlv.Tag.SEQUENCE),
-            "contentEncryptionAlgorithm",
+        alg_elem = self._walk.field(
+            "contentEncryptionAlgorithm", "contentEncryptionAlgorithm", tlv.Tag.SEQUENCE
         )
         algorithm = AlgorithmIdentifier.from_element(alg_elem)
-        nxt = self._next()
+        nxt = self._walk.next()
         if isinstance(nxt, stream.End):
             eci = EncryptedContentInfo(ct_elem.as_oid(), algorithm, False, eci_offset)
             self._content_done = True
@@ -469,7 +395,7 @@ class EnvelopeParser:
             )
         else:
             raise DecodeError(
-                f"EncryptedContentInfo: expected encryptedContent [0], found {_describe(nxt)}",
+                f"EncryptedContentInfo: expected encryptedContent [0], found {describe(nxt)}",
                 offset=nxt.offset,
             )
         self._head = Head(self._ci_type, self._offset, version, tuple(parts), eci)
@@ -481,11 +407,11 @@ class EnvelopeParser:
         if self._content_done:
             return
         assert self._content_header is not None
-        for chunk in _content_octets(self._next, self._content_header):
+        for chunk in _content_octets(self._walk.next, self._content_header):
             self._content_length += len(chunk)
             yield chunk
         self._content_done = True
-        self._end("EncryptedContentInfo")
+        self._walk.end("EncryptedContentInfo")
 
     def skip_content(self, spool: BinaryIO | None = None) -> int:
         """Read past the encrypted content, copying it to ``spool`` if given; its length."""
@@ -500,24 +426,27 @@ class EnvelopeParser:
             raise UsageError("EnvelopeParser.finish() before the content was read")
         parts: list[tlv.Element] = []
         while True:
-            event = self._next()
+            event = self._walk.next()
             if isinstance(event, stream.End):
                 break
             assert isinstance(event, stream.Header)
             if len(parts) >= 3:
                 raise DecodeError(f"{name}: unexpected {event.tag}", offset=event.offset)
-            parts.append(self._capture(event, f"{name} {_tail_name(event.tag)}"))
-        self._end("ContentInfo content [0]")
-        self._end("ContentInfo")
+            parts.append(self._walk.capture(event, f"{name} {_tail_name(event.tag)}"))
+        self._walk.end("ContentInfo content [0]")
+        self._walk.end("ContentInfo")
         assert self._head is not None
         constructed = self._head.eci.constructed
         return Tail(
-            tuple(parts), self._content_length, self._trailing(), self._indefinite or constructed
+            tuple(parts),
+            self._content_length,
+            self._trailing(),
+            self._walk.indefinite or constructed,
         )
 
     def _trailing(self) -> bytes:
-        end = self._reader.offset
-        seen = bytearray(self._window[end - self._window_start :])
+        end = self._walk.offset
+        seen = bytearray(self._walk.rest())
         total = end + len(seen)
         while True:
             if seen.strip(TRAILING_WHITESPACE):
@@ -533,12 +462,6 @@ class EnvelopeParser:
             if total - end > CHUNK_SIZE:
                 raise DecodeError("trailing data after the ContentInfo", offset=end)
             seen += data
-
-
-def _describe(event: stream.Event) -> str:
-    if isinstance(event, stream.Header):
-        return str(event.tag)
-    return "end of element" if isinstance(event, stream.End) else "content octets"
 
 
 def _part_name(tag: tlv.Tag) -> str:

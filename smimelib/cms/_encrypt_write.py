@@ -32,6 +32,7 @@ __all__ = [
     "ChainedReader",
     "PlaintextSink",
     "encode_encrypted_content_info",
+    "encode_structure",
     "new_spool",
     "read_chunks",
     "remaining_length",
@@ -226,8 +227,15 @@ def write_envelope(
     if isinstance(content, _Bytes):
         ciphertext = encryptor.update(bytes(content)) + encryptor.finalize()
         tag = encryptor.finalize_tag() if encryptor.aead else b""
-        eci = encode_encrypted_content_info(encrypted_type, encryptor.algorithm, ciphertext)
-        encoded = encode_content_info(content_type, der.sequence(head, eci, *after(tag)))
+        encoded = encode_structure(
+            content_type,
+            version,
+            before,
+            encrypted_type,
+            encryptor.algorithm,
+            ciphertext,
+            after(tag),
+        )
         if output is None:
             return encoded
         write_stream(output, encoded, "output")
@@ -263,3 +271,26 @@ def encode_encrypted_content_info(
     if encrypted is not None:
         parts.append(der.encode_tlv(_CTX0_PRIMITIVE, encrypted))
     return der.sequence(*parts)
+
+
+def encode_structure(
+    content_type: str,
+    version: int,
+    before: Sequence[bytes],
+    encrypted_type: str,
+    algorithm: AlgorithmIdentifier,
+    encrypted: bytes | None,
+    after: Sequence[bytes],
+) -> bytes:
+    """An EnvelopedData, AuthEnvelopedData or EncryptedData (RFC 5652 sections 6.1 and 8,
+    RFC 5083 section 2.1) in its ContentInfo: DER lengths, encryptedContent primitive.
+
+    :param content_type: the ContentInfo contentType (which structure this is).
+    :param before: encoded fields between version and encryptedContentInfo.
+    :param encrypted_type: the EncryptedContentInfo contentType.
+    :param encrypted: the encryptedContent octets, ``None`` when absent.
+    :param after: encoded fields after encryptedContentInfo.
+    """
+    eci = encode_encrypted_content_info(encrypted_type, algorithm, encrypted)
+    body = der.sequence(der.encode_int(version), *before, eci, *after)
+    return encode_content_info(content_type, body)

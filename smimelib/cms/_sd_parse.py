@@ -16,7 +16,8 @@
 
 The walk never goes through pyasn1 (it fails on OpenSSL's streamed output, DESIGN
 "Performance facts"): bytes are validated whole with :func:`smimelib.asn1.tlv.parse_one`,
-streams with the sans-IO :class:`smimelib.asn1.stream.Reader`, whose events let the
+streams with the sans-IO :class:`smimelib.asn1.stream.Reader` (through
+:class:`smimelib.cms._stream_walk.StreamWalker`), whose events let the
 eContent octets flow through in chunks while the small parts around them (version,
 digestAlgorithms, eContentType, certificates, crls, signerInfos) are captured as exact
 received octets and handed over as :class:`~smimelib.asn1.tlv.Element` values with
@@ -39,8 +40,9 @@ from typing import Protocol
 
 from smimelib.asn1 import oids, stream, tlv
 from smimelib.asn1.limits import Limits
+from smimelib.cms._stream_walk import StreamWalker
 from smimelib.cms.content_info import ID_SIGNED_DATA, content_info_from_element
-from smimelib.errors import DecodeError, LimitExceeded, UsageError
+from smimelib.errors import DecodeError, UsageError
 
 __all__ = [
     "TRAILING_WHITESPACE",
@@ -311,88 +313,30 @@ class StreamParser:
         prefix: bytes = b"",
     ) -> None:
         self._file = fileobj
-        self._limits = limits
         self._chunk = chunk_size
-        # streamed eContent is never held, so it is not bounded by max_input_size; the
-        # captured parts are (see _capture)
-        self._reader = stream.Reader(limits=limits.replace(max_input_size=_UNBOUNDED))
-        self._window = bytearray()
-        self._window_start = 0
-        self._pin: int | None = None
         self._pending = prefix
+        # streamed eContent is never held, so it is not bounded by max_input_size; the
+        # captured parts are (see StreamWalker.capture)
+        self._walk = StreamWalker(self._read, limits, limits.replace(max_input_size=_UNBOUNDED))
+        self._limits = limits
         self._head_parts: tuple[tlv.Element, tlv.Element, Encap] | None = None
         self._offset = 0
+        # only the outer layers count here (the walker also sees inside captured parts)
         self._indefinite = False
 
     # -- plumbing -------------------------------------------------------------------------
 
-    def _read(self) -> bytes:
+    def _read(self, offset: int) -> bytes:
         if self._pending:
             data, self._pending = self._pending, b""
             return data
-        return read_chunk(self._file, self._chunk, "message", self._reader.offset)
-
-    def _next(self) -> stream.Event:
-        reader = self._reader
-        while True:
-            event = reader.next_event()
-            if event is stream.NEED_DATA:
-                if self._pin is None:
-                    drop = reader.offset - self._window_start
-                    if drop > 0:
-                        del self._window[:drop]
-                        self._window_start += drop
-                data = self._read()
-                if data:
-                    reader.feed(data)
-                    self._window += data
-                else:
-                    reader.close()
-                continue
-            if event is stream.EOF:
-                raise DecodeError("truncated: the message ends early", offset=reader.offset)
-            assert not isinstance(event, stream.Sentinel)
-            return event
+        return read_chunk(self._file, self._chunk, "message", offset)
 
     def _header(self, what: str, tag: tlv.Tag | None = None) -> stream.Header:
-        event = self._next()
-        if not isinstance(event, stream.Header):
-            raise DecodeError(f"{what} is missing", offset=self._reader.offset)
-        if tag is not None and event.tag != tag:
-            raise DecodeError(f"{what}: expected {tag}, found {event.tag}", offset=event.offset)
+        event = self._walk.header(what, tag)
         if event.length is None:
             self._indefinite = True
         return event
-
-    def _end(self, what: str) -> None:
-        event = self._next()
-        if not isinstance(event, stream.End):
-            where = event.offset
-            raise DecodeError(f"unexpected data at the end of {what}", offset=where)
-
-    def _capture(self, header: stream.Header, what: str) -> tlv.Element:
-        """The whole element that ``header`` starts, as an Element with absolute offsets."""
-        self._pin = header.offset
-        depth = 1
-        end = header.offset
-        bound = header.offset + self._limits.max_input_size
-        while depth:
-            event = self._next()
-            if isinstance(event, stream.Header):
-                depth += 1
-            elif isinstance(event, stream.End):
-                depth -= 1
-                end = event.offset
-            if self._reader.offset > bound:
-                raise LimitExceeded(
-                    f"{what} is longer than {self._limits.max_input_size} octets",
-                    limit="max_input_size",
-                    offset=header.offset,
-                )
-        start = header.offset - self._window_start
-        raw = bytes(self._window[start : start + end - header.offset])
-        self._pin = None
-        return tlv.parse_one(raw, limits=self._limits, base_offset=header.offset, what=what)
 
     # -- the three phases -------------------------------------------------------------------
 
@@ -400,18 +344,20 @@ class StreamParser:
         """version, digestAlgorithms and the EncapsulatedContentInfo up to its content."""
         root = self._header("ContentInfo", tlv.Tag.SEQUENCE)
         self._offset = root.offset
-        ci_type = self._capture(self._header("ContentInfo contentType", tlv.Tag.OID), "contentType")
+        ci_type = self._walk.capture(
+            self._header("ContentInfo contentType", tlv.Tag.OID), "contentType"
+        )
         _check_content_type(ci_type.as_oid(), ci_type.offset)
         self._header("ContentInfo content [0]", _CTX0)
         self._header("SignedData", tlv.Tag.SEQUENCE)
-        version = self._capture(self._header("SignedData version"), "SignedData version")
+        version = self._walk.capture(self._header("SignedData version"), "SignedData version")
         _check_version(version)
-        algs = self._capture(self._header("SignedData digestAlgorithms"), "digestAlgorithms")
+        algs = self._walk.capture(self._header("SignedData digestAlgorithms"), "digestAlgorithms")
         _check_digest_algorithms(algs)
         self._header("EncapsulatedContentInfo", tlv.Tag.SEQUENCE)
-        ect = self._capture(self._header("eContentType"), "eContentType")
+        ect = self._walk.capture(self._header("eContentType"), "eContentType")
         content_type = _content_type(ect)
-        event = self._next()
+        event = self._walk.next()
         if isinstance(event, stream.End):
             encap = Encap(content_type, False, None, False, None)
         else:
@@ -428,9 +374,9 @@ class StreamParser:
                 ber = tag.constructed or inner.length is None
                 encap = Encap(content_type, True, None, False, inner.offset, ber)
             else:
-                value = self._capture(inner, "PKCS #7 content")
-                self._end("eContent [0]")
-                self._end("EncapsulatedContentInfo")
+                value = self._walk.capture(inner, "PKCS #7 content")
+                self._walk.end("eContent [0]", name_event=False)
+                self._walk.end("EncapsulatedContentInfo", name_event=False)
                 encap = Encap(content_type, True, value, True, inner.offset)
         self._head_parts = (version, algs, encap)
         return self._head_parts
@@ -439,15 +385,15 @@ class StreamParser:
         """The eContent OCTET STRING value in chunks (RFC 5652 5.4: value octets only)."""
         depth = 1
         while depth:
-            event = self._next()
+            event = self._walk.next()
             if isinstance(event, stream.Data):
                 yield event.data
             elif isinstance(event, stream.Header):
                 depth += 1
             else:
                 depth -= 1
-        self._end("eContent [0]")
-        self._end("EncapsulatedContentInfo")
+        self._walk.end("eContent [0]", name_event=False)
+        self._walk.end("EncapsulatedContentInfo", name_event=False)
 
     def finish(self) -> Skeleton:
         """certificates, crls and signerInfos; then the end of the input."""
@@ -455,7 +401,7 @@ class StreamParser:
         version, algs, encap = self._head_parts
         parts: list[tlv.Element] = []
         while True:
-            event = self._next()
+            event = self._walk.next()
             if isinstance(event, stream.End):
                 sd_end = event.offset
                 break
@@ -464,10 +410,10 @@ class StreamParser:
                 raise DecodeError(
                     f"SignedData: unexpected {event.tag} after signerInfos", offset=event.offset
                 )
-            parts.append(self._capture(event, "SignedData " + _part_name(event.tag)))
+            parts.append(self._walk.capture(event, "SignedData " + _part_name(event.tag)))
         certs, crls, signer_infos = _split_tail(parts, sd_end)
-        self._end("ContentInfo content [0]")
-        self._end("ContentInfo")
+        self._walk.end("ContentInfo content [0]", name_event=False)
+        self._walk.end("ContentInfo", name_event=False)
         trailing = self._trailing()
         return Skeleton(
             self._offset,
@@ -483,14 +429,14 @@ class StreamParser:
 
     def _trailing(self) -> bytes:
         """Whitespace after the ContentInfo, read to the end of the input (bounded)."""
-        end = self._reader.offset
-        rest = bytes(self._window[end - self._window_start :])
+        end = self._walk.offset
+        rest = self._walk.rest()
         seen = bytearray(rest)
         total = end + len(rest)
         while True:
             if seen.strip(TRAILING_WHITESPACE):
                 raise _trailing_error(bytes(seen), end)
-            data = self._read()
+            data = self._read(self._walk.offset)
             if not data:
                 return bytes(seen)
             total += len(data)

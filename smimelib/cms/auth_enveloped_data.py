@@ -41,31 +41,28 @@ from smimelib.asn1.algid import AlgorithmIdentifier
 from smimelib.asn1.limits import DEFAULT_LIMITS, Limits
 from smimelib.cms._decrypt_engine import (
     ContentCipher,
-    Key,
     Options,
     attributes,
     common_findings,
     content_cipher,
     decrypt_content,
-    recover_cek,
 )
 from smimelib.cms._encrypt_stream import (
     EnvelopeParser,
     Input,
     Tail,
-    expect_content_type,
     finding,
-    open_input,
     parse_whole,
     version_of,
 )
 from smimelib.cms._encrypt_write import (
-    encode_encrypted_content_info,
+    encode_structure,
     new_spool,
     read_chunks,
     remaining_length,
     write_envelope,
 )
+from smimelib.cms._structure import attributes_der, open_structure
 from smimelib.cms.attributes import (
     OID_CONTENT_TYPE,
     OID_MESSAGE_DIGEST,
@@ -75,9 +72,14 @@ from smimelib.cms.attributes import (
     decode_content_type,
     encode_attributes,
 )
-from smimelib.cms.content_info import ID_AUTH_ENVELOPED_DATA, ID_DATA, encode_content_info
+from smimelib.cms.content_info import ID_AUTH_ENVELOPED_DATA, ID_DATA
 from smimelib.cms.decryption import DecryptionResult
-from smimelib.cms.enveloped_data import OriginatorInfo, envelope_parts
+from smimelib.cms.enveloped_data import (
+    OriginatorInfo,
+    Recipients,
+    envelope_fields,
+    envelope_parts,
+)
 from smimelib.crypto.algorithms import DEFAULT_POLICY, Kind, Policy, Use, lookup
 from smimelib.crypto.ciphers import content_algorithm, content_encryptor, generate_key
 from smimelib.errors import DecodeError, UsageError
@@ -255,27 +257,29 @@ class AuthEnvelopedData:
     def to_der(self) -> bytes:
         """DER re-encoding (encryptedContent primitive, the other parts as received);
         identical to DER input."""
-        parts = [der.encode_int(self.version)]
-        if self.originator_info is not None:
-            parts.append(self.originator_info.to_der())
-        parts.append(self.recipient_infos_der)
-        parts.append(
-            encode_encrypted_content_info(
-                self.content_type, self.content_encryption_algorithm, self.encrypted_content
-            )
+        return encode_structure(
+            ID_AUTH_ENVELOPED_DATA,
+            self.version,
+            envelope_fields(self.originator_info, self.recipient_infos_der),
+            self.content_type,
+            self.content_encryption_algorithm,
+            self.encrypted_content,
+            _tail_der(self.authenticated_attributes, self.mac, self.unauthenticated_attributes),
         )
-        if self.authenticated_attributes is not None:
-            parts.append(_received(self.authenticated_attributes, 1))
-        parts.append(der.encode_octets(self.mac))
-        if self.unauthenticated_attributes is not None:
-            parts.append(_received(self.unauthenticated_attributes, 2))
-        return encode_content_info(ID_AUTH_ENVELOPED_DATA, der.sequence(*parts))
 
 
-def _received(attrs: Attributes, number: int) -> bytes:
-    if attrs.raw is not None and attrs.raw[:1] == bytes([0xA0 | number]):
-        return attrs.raw
-    return der.implicit(number, encode_attributes(attrs.items))
+def _tail_der(
+    auth: Attributes | Sequence[Attribute] | None,
+    mac: bytes,
+    unauth: Attributes | Sequence[Attribute] | None,
+) -> list[bytes]:
+    """The fields after authEncryptedContentInfo (RFC 5083 section 2.1), encoded:
+    authAttrs [1] and unauthAttrs [2] unless ``None``, and the mac."""
+    parts = [attributes_der(auth, 1)] if auth is not None else []
+    parts.append(der.encode_octets(mac))
+    if unauth is not None:
+        parts.append(attributes_der(unauth, 2))
+    return parts
 
 
 def _version_findings(version: int) -> list[str]:
@@ -367,23 +371,14 @@ def encrypt_auth_enveloped_data(
         encryptor = content_encryptor(alg, cek, aad=aad, message_length=length)
         ri_der, _ = encode_recipient_infos(recipients, cek, alg)
         originator = OriginatorInfo.build(originator_certificates, originator_crls)
-        before = ([originator.to_der()] if originator is not None else []) + [ri_der]
-
-        def after(tag: bytes) -> list[bytes]:
-            parts = [der.implicit(1, aad)] if aad else []
-            parts.append(der.encode_octets(tag))
-            if unauth:
-                parts.append(der.implicit(2, encode_attributes(unauth)))
-            return parts
-
         return write_envelope(
             content_type=ID_AUTH_ENVELOPED_DATA,
             version=AUTH_ENVELOPED_DATA_VERSION,
-            before=before,
+            before=envelope_fields(originator, ri_der),
             encrypted_type=content_type,
             encryptor=encryptor,
             content=source,
-            after=after,
+            after=lambda tag: _tail_der(auth or None, tag, unauth or None),
             output=output,
         )
     finally:
@@ -435,11 +430,7 @@ def decrypt_auth_enveloped_data(
     verified; streaming, errors and options as :func:`smimelib.cms.decryption.decrypt`
     (``require_integrity`` is always met here: the content is authenticated).
     """
-    if output is not None and not hasattr(output, "write"):
-        raise UsageError("output must be a binary file object")
-    inp = open_input(source, limits)
-    parser = EnvelopeParser(inp, limits)
-    expect_content_type(parser, ID_AUTH_ENVELOPED_DATA)
+    inp, parser = open_structure(source, ID_AUTH_ENVELOPED_DATA, output, limits)
     options = Options(policy, require_integrity, output, limits)
     return decrypt_parsed(inp, parser, list(keys), options)
 
@@ -448,21 +439,13 @@ def decrypt_parsed(
     inp: Input, parser: EnvelopeParser, keys: Sequence[RecipientKey], options: Options
 ) -> DecryptionResult:
     """Continue :func:`decrypt_auth_enveloped_data` after the ContentInfo contentType."""
-    from smimelib.cms.recipients import parse_recipient_infos
-
     head = parser.head(_NAME)
     version = version_of(head, _NAME)
     originator, ri_elem = envelope_parts(head, _NAME)
     eci = head.eci
     cipher = content_cipher(eci.algorithm, "auth-enveloped-data", options.policy)
-    infos = parse_recipient_infos(ri_elem, limits=options.limits)
-    originator_certs = originator.certificates if originator is not None else ()
-    recovered: list[Key] = []
+    recipients = Recipients(originator, ri_elem, keys, cipher, options.limits)
     found: list[tuple[_TailFields, list[str]]] = []
-
-    def key() -> Key:
-        recovered.append(recover_cek(infos, keys, cipher, originator_certs))
-        return recovered[0]
 
     def parse_tail(tail: Tail) -> tuple[bytes, bytes | None]:
         fields = _tail_fields(tail)
@@ -472,11 +455,10 @@ def decrypt_parsed(
         return aad, fields.mac
 
     done = decrypt_content(
-        inp, parser, head, cipher, "auth-enveloped-data", key, parse_tail, options
+        inp, parser, head, cipher, "auth-enveloped-data", recipients.key, parse_tail, options
     )
     fields, attr_findings = found[0]
-    cek = recovered[0].result
-    assert cek is not None
+    cek = recipients.cek()
     findings = [
         *_version_findings(version),
         *attr_findings,
@@ -491,9 +473,9 @@ def decrypt_parsed(
         algorithm_name=cipher.name,
         integrity_protected=True,
         recipient_info=cek.recipient_info,
-        recipient_infos=infos,
-        originator_certificates=originator_certs,
-        originator_crls=originator.crls if originator is not None else (),
+        recipient_infos=recipients.infos,
+        originator_certificates=recipients.certificates,
+        originator_crls=recipients.crls,
         unprotected_attributes=fields.unauth_attrs,
         authenticated_attributes=fields.auth_attrs,
         weak=cipher.weak or cek.weak,

@@ -24,13 +24,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from smimelib.asn1 import der, tlv
 from smimelib.asn1.algid import AlgorithmIdentifier
 from smimelib.asn1.limits import DEFAULT_LIMITS, Limits
 from smimelib.cms._decrypt_engine import (
     Key,
     Options,
-    attributes,
     check_integrity_requirement,
     common_findings,
     content_cipher,
@@ -41,18 +39,19 @@ from smimelib.cms._encrypt_stream import (
     Head,
     Input,
     Tail,
-    expect_content_type,
     finding,
-    open_input,
     parse_whole,
     version_of,
 )
-from smimelib.cms._encrypt_write import (
-    encode_encrypted_content_info,
-    write_envelope,
+from smimelib.cms._encrypt_write import encode_structure, write_envelope
+from smimelib.cms._structure import (
+    attributes_der,
+    content_source,
+    open_structure,
+    unprotected_attributes,
 )
-from smimelib.cms.attributes import Attribute, Attributes, encode_attributes
-from smimelib.cms.content_info import ID_DATA, ID_ENCRYPTED_DATA, encode_content_info
+from smimelib.cms.attributes import Attribute, Attributes
+from smimelib.cms.content_info import ID_DATA, ID_ENCRYPTED_DATA
 from smimelib.cms.decryption import DecryptionResult
 from smimelib.crypto.algorithms import DEFAULT_POLICY, Policy
 from smimelib.crypto.ciphers import content_algorithm, content_encryptor
@@ -66,7 +65,6 @@ __all__ = [
 ]
 
 _NAME = "EncryptedData"
-_CTX1 = tlv.Tag.context(1, constructed=True)
 
 
 def encrypted_data_version(*, unprotected_attributes: bool) -> int:
@@ -111,20 +109,16 @@ class EncryptedData:
 
     def to_der(self) -> bytes:
         """DER re-encoding (encryptedContent primitive); identical to DER input."""
-        parts = [
-            der.encode_int(self.version),
-            encode_encrypted_content_info(
-                self.content_type, self.content_encryption_algorithm, self.encrypted_content
-            ),
-        ]
         attrs = self.unprotected_attributes
-        if attrs is not None:
-            parts.append(attrs.raw if attrs.raw is not None else _unprotected(attrs.items))
-        return encode_content_info(ID_ENCRYPTED_DATA, der.sequence(*parts))
-
-
-def _unprotected(attrs: Iterable[Attribute]) -> bytes:
-    return der.implicit(1, encode_attributes(attrs), constructed=True)
+        return encode_structure(
+            ID_ENCRYPTED_DATA,
+            self.version,
+            (),
+            self.content_type,
+            self.content_encryption_algorithm,
+            self.encrypted_content,
+            [attributes_der(attrs, 1)] if attrs is not None else [],
+        )
 
 
 def _fields(head: Head, tail: Tail) -> tuple[int, Attributes | None, list[str]]:
@@ -134,11 +128,7 @@ def _fields(head: Head, tail: Tail) -> tuple[int, Attributes | None, list[str]]:
         raise DecodeError(
             f"{_NAME}: unexpected {extra.tag} before encryptedContentInfo", offset=extra.offset
         )
-    attrs: Attributes | None = None
-    for part in tail.parts:
-        if part.tag != _CTX1 or attrs is not None:
-            raise DecodeError(f"{_NAME}: unexpected {part.tag}", offset=part.offset)
-        attrs = attributes(part, "unprotectedAttrs")
+    attrs = unprotected_attributes(tail, _NAME)
     version = version_of(head, _NAME)
     findings: list[str] = []
     expected = encrypted_data_version(unprotected_attributes=attrs is not None)
@@ -182,25 +172,17 @@ def encrypt_data(
             "AuthEnvelopedData)"
         )
     attrs = tuple(unprotected_attributes)
-    after = [_unprotected(attrs)] if attrs else []
+    after = [attributes_der(attrs, 1)] if attrs else []
     return write_envelope(
         content_type=ID_ENCRYPTED_DATA,
         version=encrypted_data_version(unprotected_attributes=bool(attrs)),
         before=(),
         encrypted_type=content_type,
         encryptor=encryptor,
-        content=_content(content),
+        content=content_source(content),
         after=lambda tag: after,
         output=output,
     )
-
-
-def _content(content: object) -> bytes | BinaryIO:
-    if isinstance(content, (bytes, bytearray, memoryview)):
-        return bytes(content)
-    if not hasattr(content, "read"):
-        raise UsageError("content must be bytes or a binary file object")
-    return content  # type: ignore[return-value]
 
 
 def decrypt_encrypted_data(
@@ -221,11 +203,7 @@ def decrypt_encrypted_data(
     """
     if not isinstance(key, (bytes, bytearray)) or not key:
         raise UsageError("key must be non-empty bytes")
-    if output is not None and not hasattr(output, "write"):
-        raise UsageError("output must be a binary file object")
-    inp = open_input(source, limits)
-    parser = EnvelopeParser(inp, limits)
-    expect_content_type(parser, ID_ENCRYPTED_DATA)
+    inp, parser = open_structure(source, ID_ENCRYPTED_DATA, output, limits)
     return decrypt_parsed(
         inp, parser, bytes(key), Options(policy, require_integrity, output, limits)
     )

@@ -38,9 +38,9 @@ from smimelib.asn1 import der, tlv
 from smimelib.asn1.algid import AlgorithmIdentifier
 from smimelib.asn1.limits import DEFAULT_LIMITS, Limits
 from smimelib.cms._decrypt_engine import (
+    ContentCipher,
     Key,
     Options,
-    attributes,
     check_integrity_requirement,
     common_findings,
     content_cipher,
@@ -52,24 +52,25 @@ from smimelib.cms._encrypt_stream import (
     Head,
     Input,
     Tail,
-    expect_content_type,
     finding,
-    open_input,
     parse_whole,
     version_of,
 )
-from smimelib.cms._encrypt_write import (
-    encode_encrypted_content_info,
-    write_envelope,
+from smimelib.cms._encrypt_write import encode_structure, write_envelope
+from smimelib.cms._structure import (
+    attributes_der,
+    content_source,
+    open_structure,
+    unprotected_attributes,
 )
-from smimelib.cms.attributes import Attribute, Attributes, encode_attributes
+from smimelib.cms.attributes import Attribute, Attributes
 from smimelib.cms.certsets import (
     encode_certificate_set,
     encode_revocation_info,
     parse_certificate_set,
     parse_revocation_info,
 )
-from smimelib.cms.content_info import ID_DATA, ID_ENVELOPED_DATA, encode_content_info
+from smimelib.cms.content_info import ID_DATA, ID_ENVELOPED_DATA
 from smimelib.cms.decryption import DecryptionResult
 from smimelib.crypto.algorithms import DEFAULT_POLICY, Kind, Policy, Use, lookup
 from smimelib.crypto.ciphers import content_algorithm, content_encryptor, generate_key
@@ -77,7 +78,7 @@ from smimelib.errors import DecodeError, UsageError
 from smimelib.pki.certificate import Certificate
 
 if TYPE_CHECKING:
-    from smimelib.cms.recipients import Recipient, RecipientInfo, RecipientKey
+    from smimelib.cms.recipients import CekResult, Recipient, RecipientInfo, RecipientKey
 
 __all__ = [
     "EnvelopedData",
@@ -175,13 +176,6 @@ class OriginatorInfo:
         return der.encode_tlv(_CTX0, body)
 
 
-def _attributes_der(attrs: Attributes, number: int) -> bytes:
-    """The received ``[number] IMPLICIT`` encoding, or DER for a built set."""
-    if attrs.raw is not None and attrs.raw[:1] == bytes([0xA0 | number]):
-        return attrs.raw
-    return der.implicit(number, encode_attributes(attrs.items))
-
-
 def enveloped_data_version(
     originator_info: OriginatorInfo | None,
     recipient_infos: Sequence[RecipientInfo],
@@ -242,13 +236,47 @@ def envelope_parts(head: Head, name: str) -> tuple[OriginatorInfo | None, tlv.El
     return originator, recipient_infos
 
 
-def _unprotected(tail: Tail) -> Attributes | None:
-    attrs: Attributes | None = None
-    for part in tail.parts:
-        if part.tag != _CTX1 or attrs is not None:
-            raise DecodeError(f"{_NAME}: unexpected {part.tag}", offset=part.offset)
-        attrs = attributes(part, "unprotectedAttrs")
-    return attrs
+def envelope_fields(originator: OriginatorInfo | None, recipient_infos: bytes) -> list[bytes]:
+    """The encoded originatorInfo (if any) and recipientInfos of an Enveloped or
+    AuthEnvelopedData (RFC 5652 section 6.1, RFC 5083 section 2.1): the fields between
+    version and the EncryptedContentInfo."""
+    return ([originator.to_der()] if originator is not None else []) + [recipient_infos]
+
+
+class Recipients:
+    """The recipient side of an Enveloped or AuthEnvelopedData being decrypted (RFC 5652
+    section 6.2, RFC 5083 section 2.1): originatorInfo, the parsed RecipientInfos, and
+    the content-encryption key recovered from them when the decryption asks for it
+    (:meth:`key`, called once).
+    """
+
+    def __init__(
+        self,
+        originator: OriginatorInfo | None,
+        recipient_infos: tlv.Element,
+        keys: Sequence[RecipientKey],
+        cipher: ContentCipher,
+        limits: Limits,
+    ) -> None:
+        from smimelib.cms.recipients import parse_recipient_infos
+
+        self.originator = originator
+        self.infos = parse_recipient_infos(recipient_infos, limits=limits)
+        self.certificates = originator.certificates if originator is not None else ()
+        self.crls = originator.crls if originator is not None else ()
+        self._keys = keys
+        self._cipher = cipher
+        self._key: Key | None = None
+
+    def key(self) -> Key:
+        """Recover the CEK (:func:`~smimelib.cms._decrypt_engine.recover_cek`)."""
+        self._key = recover_cek(self.infos, self._keys, self._cipher, self.certificates)
+        return self._key
+
+    def cek(self) -> CekResult:
+        """The CEK and the RecipientInfo that gave it, once the content decrypted."""
+        assert self._key is not None and self._key.result is not None
+        return self._key.result
 
 
 def _version_findings(
@@ -302,7 +330,7 @@ class EnvelopedData:
         head, content, tail = parse_whole(data, ID_ENVELOPED_DATA, limits)
         originator, ri_elem = envelope_parts(head, _NAME)
         infos = parse_recipient_infos(ri_elem, limits=limits)
-        attrs = _unprotected(tail)
+        attrs = unprotected_attributes(tail, _NAME)
         version = version_of(head, _NAME)
         findings = _version_findings(version, originator, infos, attrs)
         return cls(
@@ -320,18 +348,16 @@ class EnvelopedData:
     def to_der(self) -> bytes:
         """DER re-encoding (encryptedContent primitive, the other parts as received);
         identical to DER input."""
-        parts = [der.encode_int(self.version)]
-        if self.originator_info is not None:
-            parts.append(self.originator_info.to_der())
-        parts.append(self.recipient_infos_der)
-        parts.append(
-            encode_encrypted_content_info(
-                self.content_type, self.content_encryption_algorithm, self.encrypted_content
-            )
+        attrs = self.unprotected_attributes
+        return encode_structure(
+            ID_ENVELOPED_DATA,
+            self.version,
+            envelope_fields(self.originator_info, self.recipient_infos_der),
+            self.content_type,
+            self.content_encryption_algorithm,
+            self.encrypted_content,
+            [attributes_der(attrs, 1)] if attrs is not None else [],
         )
-        if self.unprotected_attributes is not None:
-            parts.append(_attributes_der(self.unprotected_attributes, 1))
-        return encode_content_info(ID_ENVELOPED_DATA, der.sequence(*parts))
 
 
 def encrypt_enveloped_data(
@@ -380,26 +406,17 @@ def encrypt_enveloped_data(
     originator = OriginatorInfo.build(originator_certificates, originator_crls)
     attrs = tuple(unprotected_attributes)
     version = enveloped_data_version(originator, infos, unprotected_attributes=bool(attrs))
-    before = ([originator.to_der()] if originator is not None else []) + [ri_der]
-    after = [der.implicit(1, encode_attributes(attrs))] if attrs else []
+    after = [attributes_der(attrs, 1)] if attrs else []
     return write_envelope(
         content_type=ID_ENVELOPED_DATA,
         version=version,
-        before=before,
+        before=envelope_fields(originator, ri_der),
         encrypted_type=content_type,
         encryptor=encryptor,
-        content=_content(content),
+        content=content_source(content),
         after=lambda tag: after,
         output=output,
     )
-
-
-def _content(content: object) -> bytes | BinaryIO:
-    if isinstance(content, (bytes, bytearray, memoryview)):
-        return bytes(content)
-    if not hasattr(content, "read"):
-        raise UsageError("content must be bytes or a binary file object")
-    return content  # type: ignore[return-value]
 
 
 def decrypt_enveloped_data(
@@ -413,11 +430,7 @@ def decrypt_enveloped_data(
 ) -> DecryptionResult:
     """Decrypt an EnvelopedData ContentInfo (RFC 5652 section 6) with one of the caller's
     keys. Streaming, errors and options as :func:`smimelib.cms.decryption.decrypt`."""
-    if output is not None and not hasattr(output, "write"):
-        raise UsageError("output must be a binary file object")
-    inp = open_input(source, limits)
-    parser = EnvelopeParser(inp, limits)
-    expect_content_type(parser, ID_ENVELOPED_DATA)
+    inp, parser = open_structure(source, ID_ENVELOPED_DATA, output, limits)
     return decrypt_parsed(
         inp, parser, list(keys), Options(policy, require_integrity, output, limits)
     )
@@ -427,33 +440,26 @@ def decrypt_parsed(
     inp: Input, parser: EnvelopeParser, keys: Sequence[RecipientKey], options: Options
 ) -> DecryptionResult:
     """Continue :func:`decrypt_enveloped_data` after the ContentInfo contentType."""
-    from smimelib.cms.recipients import parse_recipient_infos
-
     head = parser.head(_NAME)
     version = version_of(head, _NAME)
     originator, ri_elem = envelope_parts(head, _NAME)
     eci = head.eci
     cipher = content_cipher(eci.algorithm, "enveloped-data", options.policy)
     check_integrity_requirement(cipher, eci.content_type, "enveloped-data", options)
-    infos = parse_recipient_infos(ri_elem, limits=options.limits)
-    originator_certs = originator.certificates if originator is not None else ()
-    recovered: list[Key] = []
+    recipients = Recipients(originator, ri_elem, keys, cipher, options.limits)
     found: list[Attributes | None] = []
 
-    def key() -> Key:
-        recovered.append(recover_cek(infos, keys, cipher, originator_certs))
-        return recovered[0]
-
     def parse_tail(tail: Tail) -> tuple[bytes, bytes | None]:
-        found.append(_unprotected(tail))
+        found.append(unprotected_attributes(tail, _NAME))
         return b"", None
 
-    done = decrypt_content(inp, parser, head, cipher, "enveloped-data", key, parse_tail, options)
+    done = decrypt_content(
+        inp, parser, head, cipher, "enveloped-data", recipients.key, parse_tail, options
+    )
     attrs = found[0]
-    cek = recovered[0].result
-    assert cek is not None
+    cek = recipients.cek()
     findings = [
-        *_version_findings(version, originator, infos, attrs),
+        *_version_findings(version, originator, recipients.infos, attrs),
         *cek.findings,
         *common_findings(cipher, "enveloped-data", done.tail),
         *done.findings,
@@ -466,9 +472,9 @@ def decrypt_parsed(
         algorithm_name=cipher.name,
         integrity_protected=cipher.integrity_protected,
         recipient_info=cek.recipient_info,
-        recipient_infos=infos,
-        originator_certificates=originator_certs,
-        originator_crls=originator.crls if originator is not None else (),
+        recipient_infos=recipients.infos,
+        originator_certificates=recipients.certificates,
+        originator_crls=recipients.crls,
         unprotected_attributes=attrs,
         weak=cipher.weak or cek.weak,
         findings=tuple(findings),

@@ -19,8 +19,6 @@ from Crypto.Cipher import AES
 from smimelib.asn1 import der, tlv
 from smimelib.asn1.algid import AlgorithmIdentifier
 from smimelib.cms.content_info import (
-    ID_ENVELOPED_DATA,
-    encode_content_info,
     load_cms,
     parse_content_info,
 )
@@ -53,6 +51,7 @@ from smimelib.pki.builder import make_ca, make_smime_identity
 from smimelib.pki.certificate import Certificate, load_certificates
 from smimelib.pki.identity import Identity
 from smimelib.pki.keys import load_private_key, private_key_to_pem
+from tests.cms.enveloped_reader import enveloped
 from tests.peers import openssl
 from tests.vectors import load_vector, vector_path
 
@@ -78,19 +77,6 @@ def walk(data: bytes) -> tuple[tuple[RecipientInfo, ...], AlgorithmIdentifier, b
     mac = parts[-1].as_octets() if parts[-1].tag == tlv.Tag.OCTET_STRING else b""
     alg = AlgorithmIdentifier.from_element(eci[1])
     return infos, alg, eci[2].as_octets(implicit=True), mac
-
-
-def enveloped(infos_der: bytes, version: int, cek: bytes, content: bytes) -> bytes:
-    """A minimal DER EnvelopedData (AES-CBC) around encoded RecipientInfos."""
-    alg = ciphers.content_algorithm({16: "aes-128-cbc", 32: "aes-256-cbc"}[len(cek)])
-    ciphertext, _ = ciphers.encrypt(alg, cek, content)
-    eci = der.sequence(
-        der.encode_oid("1.2.840.113549.1.7.1"),
-        alg.to_der(),
-        der.encode_tlv(tlv.Tag.context(0, constructed=False), ciphertext),
-    )
-    body = der.sequence(der.encode_int(version), infos_der, eci)
-    return encode_content_info(ID_ENVELOPED_DATA, body)
 
 
 def encode(recipients: list[KeyAgreeRecipient], cek: bytes) -> tuple[RecipientInfo, ...]:

@@ -31,24 +31,13 @@ from smimelib.cms.recipients import (
 from smimelib.crypto import ciphers
 from smimelib.crypto.algorithms import Policy
 from smimelib.errors import DecodeError, DecryptionError, PolicyError, UsageError
+from tests.cms.enveloped_reader import walk
 from tests.peers import openssl
 from tests.vectors import load_vector
 
 RUST_KEK = KEK(bytes.fromhex("DEADBEEF"), bytes.fromhex("0102030405060708090A0B0C0D0E0F00"))
 OPENSSL_KEK = KEK(bytes.fromhex("C0FEE0"), bytes.fromhex("000102030405060708090A0B0C0D0E0F"))
 WRAPS = {16: "2.16.840.1.101.3.4.1.5", 24: "2.16.840.1.101.3.4.1.25", 32: "2.16.840.1.101.3.4.1.45"}
-
-
-def walk(data: bytes) -> tuple[tuple[RecipientInfo, ...], AlgorithmIdentifier, bytes]:
-    """(RecipientInfos, content algorithm, encrypted content) of EnvelopedData."""
-    parts = parse_content_info(load_cms(data)).require_content().children()
-    index = 2 if parts[1].tag == tlv.Tag.context(0) else 1
-    eci = parts[index + 1].children()
-    return (
-        parse_recipient_infos(parts[index]),
-        AlgorithmIdentifier.from_element(eci[1]),
-        eci[2].as_octets(implicit=True),
-    )
 
 
 def encode(recipients: list[KEKRecipient], cek: bytes) -> tuple[RecipientInfo, ...]:

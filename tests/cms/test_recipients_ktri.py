@@ -11,7 +11,7 @@ import pytest
 
 from smimelib.asn1 import der, tlv
 from smimelib.asn1.algid import AlgorithmIdentifier
-from smimelib.cms.content_info import ID_ENVELOPED_DATA, encode_content_info, parse_content_info
+from smimelib.cms.content_info import parse_content_info
 from smimelib.cms.recipients import (
     DECRYPTION_FAILED,
     NO_MATCHING_RECIPIENT,
@@ -20,7 +20,6 @@ from smimelib.cms.recipients import (
     KeyTransRecipient,
     KeyTransRecipientInfo,
     OtherRecipientInfo,
-    RecipientInfo,
     decrypt_cek,
     encode_recipient_infos,
     enveloped_data_version,
@@ -35,6 +34,7 @@ from smimelib.errors import DecodeError, DecryptionError, LimitExceeded, PolicyE
 from smimelib.pki.certificate import Certificate
 from smimelib.pki.identity import Identity
 from smimelib.pki.keys import load_private_key
+from tests.cms.enveloped_reader import enveloped, walk
 from tests.peers import openssl
 from tests.vectors import load_vector, vector_path
 
@@ -43,31 +43,6 @@ EXAMPLES = "examples-cms/binary-files/"
 
 
 # -- helpers ------------------------------------------------------------------------------
-
-
-def walk(data: bytes) -> tuple[tuple[RecipientInfo, ...], AlgorithmIdentifier, bytes]:
-    """(RecipientInfos, content-encryption algorithm, encrypted content) of EnvelopedData."""
-    ci = parse_content_info(data)
-    parts = ci.require_content().children()
-    index = 2 if parts[1].tag == tlv.Tag.context(0) else 1
-    infos = parse_recipient_infos(parts[index])
-    eci = parts[index + 1].children()
-    alg = AlgorithmIdentifier.from_element(eci[1])
-    return infos, alg, eci[2].as_octets(implicit=True)
-
-
-def enveloped(infos_der: bytes, version: int, cek: bytes, content: bytes) -> bytes:
-    """A minimal DER EnvelopedData (AES-CBC) around encoded RecipientInfos."""
-    alg = ciphers.content_algorithm({16: "aes-128-cbc", 32: "aes-256-cbc"}[len(cek)])
-    ciphertext, _ = ciphers.encrypt(alg, cek, content)
-    eci = der.sequence(
-        der.encode_oid("1.2.840.113549.1.7.1"),
-        alg.to_der(),
-        der.encode_tlv(tlv.Tag.context(0, constructed=False), ciphertext),
-    )
-    return encode_content_info(
-        ID_ENVELOPED_DATA, der.sequence(der.encode_int(version), infos_der, eci)
-    )
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,6 @@ from smimelib.asn1.algid import AlgorithmIdentifier
 from smimelib.cms.content_info import (
     ID_ENVELOPED_DATA,
     encode_content_info,
-    load_cms,
-    parse_content_info,
 )
 from smimelib.cms.recipients import (
     DECRYPTION_FAILED,
@@ -36,22 +34,11 @@ from smimelib.crypto.algorithms import DEFAULT_POLICY, Policy
 from smimelib.crypto.kdf import PBKDF2, Pbkdf2Params, pbkdf2_from_algorithm
 from smimelib.crypto.keywrap import PWRI_KEK
 from smimelib.errors import DecodeError, DecryptionError, LimitExceeded, UsageError
+from tests.cms.enveloped_reader import walk
 from tests.peers import openssl
 from tests.vectors import load_vector
 
 AES256_CBC = "2.16.840.1.101.3.4.1.42"
-
-
-def walk(data: bytes) -> tuple[tuple[RecipientInfo, ...], AlgorithmIdentifier, bytes]:
-    """(RecipientInfos, content algorithm, encrypted content) of EnvelopedData."""
-    parts = parse_content_info(load_cms(data)).require_content().children()
-    index = 2 if parts[1].tag == tlv.Tag.context(0) else 1
-    eci = parts[index + 1].children()
-    return (
-        parse_recipient_infos(parts[index]),
-        AlgorithmIdentifier.from_element(eci[1]),
-        eci[2].as_octets(implicit=True),
-    )
 
 
 def encode(recipients: list[PasswordRecipient], cek: bytes) -> tuple[RecipientInfo, ...]:

@@ -43,6 +43,7 @@ __all__ = [
     "KeyPair",
     "OtherRecipientInfo",
     "Password",
+    "ReceivedEncoding",
     "RecipientKey",
 ]
 
@@ -151,6 +152,19 @@ class CekResult:
     recipient_info: RecipientInfo
     findings: tuple[str, ...] = ()
     weak: bool = False
+
+
+class ReceivedEncoding:
+    """Mixin for the parsed RecipientInfo alternatives (RFC 5652 section 6.2): each keeps
+    its received octets in ``raw`` and writes them back unchanged, so that re-encoding a
+    parsed structure never alters a recipient's wrapped key or its identifiers."""
+
+    __slots__ = ()
+    raw: bytes
+
+    def to_der(self) -> bytes:
+        """The received encoding."""
+        return self.raw
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,7 @@ from smimelib.cms.identifiers import CertificateIdentifier, IssuerAndSerialNumbe
 from smimelib.cms.recipients._base import (
     MAX_RECIPIENT_INFOS,
     KeyIdentifierFields,
+    ReceivedEncoding,
     check_key_usage,
     check_version,
     decryption_failed,
@@ -215,7 +216,7 @@ class RecipientEncryptedKey(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class KeyAgreeRecipientInfo:
+class KeyAgreeRecipientInfo(ReceivedEncoding):
     """A parsed KeyAgreeRecipientInfo (RFC 5652 section 6.2.2).
 
     :ivar version: always 3.
@@ -251,10 +252,6 @@ class KeyAgreeRecipientInfo:
             f"kari: {oids.name_of(self.key_encryption_algorithm.oid)} key agreement "
             f"({self.originator}) to {rids}"
         )
-
-    def to_der(self) -> bytes:
-        """The received encoding."""
-        return self.raw
 
 
 # ---------------------------------------------------------------------------------------

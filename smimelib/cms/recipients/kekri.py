@@ -32,6 +32,7 @@ from smimelib.asn1.algid import NULL, AlgorithmIdentifier
 from smimelib.cms.recipients._base import (
     KEK,
     KeyIdentifierFields,
+    ReceivedEncoding,
     check_version,
     decryption_failed,
     encode_key_identifier_fields,
@@ -81,7 +82,7 @@ class KEKIdentifier:
 
 
 @dataclass(frozen=True, slots=True)
-class KEKRecipientInfo:
+class KEKRecipientInfo(ReceivedEncoding):
     """A parsed KEKRecipientInfo (RFC 5652 section 6.2.3); ``version`` is always 4."""
 
     kind: ClassVar[str] = "kekri"
@@ -98,10 +99,6 @@ class KEKRecipientInfo:
             f"kekri: {oids.name_of(self.key_encryption_algorithm.oid)} with the key-encryption "
             f"key {self.kek_id.key_identifier.hex()!r}"
         )
-
-    def to_der(self) -> bytes:
-        """The received encoding."""
-        return self.raw
 
 
 def parse_kekri(elem: tlv.Element) -> KEKRecipientInfo:

@@ -33,6 +33,7 @@ from smimelib.asn1 import der, oids, tlv
 from smimelib.asn1.algid import AlgorithmIdentifier
 from smimelib.cms.identifiers import CertificateIdentifier
 from smimelib.cms.recipients._base import (
+    ReceivedEncoding,
     check_key_usage,
     check_version,
     decryption_failed,
@@ -79,7 +80,7 @@ class KeyTransRecipient:
 
 
 @dataclass(frozen=True, slots=True)
-class KeyTransRecipientInfo:
+class KeyTransRecipientInfo(ReceivedEncoding):
     """A parsed KeyTransRecipientInfo (RFC 5652 section 6.2.1).
 
     :ivar version: 0 (issuerAndSerialNumber) or 2 (subjectKeyIdentifier).
@@ -102,10 +103,6 @@ class KeyTransRecipientInfo:
         return (
             f"ktri: {oids.name_of(self.key_encryption_algorithm.oid)} key transport to {self.rid}"
         )
-
-    def to_der(self) -> bytes:
-        """The received encoding."""
-        return self.raw
 
 
 def parse_ktri(elem: tlv.Element) -> KeyTransRecipientInfo:

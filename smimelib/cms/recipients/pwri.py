@@ -31,6 +31,7 @@ from smimelib.asn1 import der, oids, tlv
 from smimelib.asn1.algid import AlgorithmIdentifier
 from smimelib.cms.recipients._base import (
     Password,
+    ReceivedEncoding,
     check_version,
     decryption_failed,
     octets,
@@ -83,7 +84,7 @@ class PasswordRecipient:
 
 
 @dataclass(frozen=True, slots=True)
-class PasswordRecipientInfo:
+class PasswordRecipientInfo(ReceivedEncoding):
     """A parsed PasswordRecipientInfo (RFC 5652 section 6.2.4); ``version`` is always 0.
 
     :ivar key_derivation_algorithm: the KDF (id-PBKDF2), or ``None`` when absent.
@@ -104,10 +105,6 @@ class PasswordRecipientInfo:
         kda = self.key_derivation_algorithm
         derived = oids.name_of(kda.oid) if kda is not None else "no key derivation"
         return f"pwri: {oids.name_of(self.key_encryption_algorithm.oid)} with {derived}"
-
-    def to_der(self) -> bytes:
-        """The received encoding."""
-        return self.raw
 
 
 def _implicit_algorithm(elem: tlv.Element, what: str) -> AlgorithmIdentifier:
