@@ -1,4 +1,9 @@
-"""smimelib: CMS (RFC 5652) and S/MIME 4.0 (RFC 8551) in pure Python."""
+"""smimelib: CMS (RFC 5652) and S/MIME 4.0 (RFC 8551) in pure Python.
+
+The message API (:func:`sign`, :func:`encrypt`, :func:`sign_and_encrypt`,
+:func:`triple_wrap`, :func:`open`) works on e-mail; :mod:`smimelib.cms` on CMS
+bytes and streams; :mod:`smimelib.pki` on certificates and keys.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +30,15 @@ from smimelib.errors import (
     UnsupportedAlgorithm,
     UsageError,
 )
+from smimelib.message import (
+    CapabilitiesCache,
+    encrypt,
+    open,
+    sign,
+    sign_and_encrypt,
+    sign_to_bytes,
+    triple_wrap,
+)
 from smimelib.pki import (
     PKCS12,
     Certificate,
@@ -41,6 +55,8 @@ from smimelib.pki import (
     private_key_to_pkcs8,
     write_pkcs12,
 )
+from smimelib.pki.trust import TrustResult, TrustStore
+from smimelib.report import OpenedMessage, SignatureReport
 
 __version__ = "0.1.0.dev0"
 
@@ -49,6 +65,7 @@ __all__ = [
     "LEGACY_POLICY",
     "PKCS12",
     "AlgorithmIdentifier",
+    "CapabilitiesCache",
     "Certificate",
     "CertificateBuilder",
     "CertificateError",
@@ -59,6 +76,7 @@ __all__ = [
     "LimitExceeded",
     "Limits",
     "Name",
+    "OpenedMessage",
     "PasswordError",
     "PathValidationError",
     "Policy",
@@ -66,10 +84,14 @@ __all__ = [
     "PrivateKey",
     "PublicKey",
     "SignatureError",
+    "SignatureReport",
     "SmimeError",
+    "TrustResult",
+    "TrustStore",
     "UnsupportedAlgorithm",
     "UsageError",
     "__version__",
+    "encrypt",
     "generate_private_key",
     "load_certificates",
     "load_pkcs12",
@@ -77,7 +99,12 @@ __all__ = [
     "load_public_key",
     "make_ca",
     "make_smime_identity",
+    "open",
     "private_key_to_pem",
     "private_key_to_pkcs8",
+    "sign",
+    "sign_and_encrypt",
+    "sign_to_bytes",
+    "triple_wrap",
     "write_pkcs12",
 ]

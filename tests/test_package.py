@@ -98,10 +98,14 @@ def test_readme_python_examples_run() -> None:
         code = code.replace('"alice.key"', repr(str(ROOT / "vectors/rfc9216/alice.sign.key")))
         code = code.replace('"bob.crt"', repr(str(ROOT / "vectors/rfc9216/bob.encrypt.crt")))
         code = code.replace('"bob.key"', repr(str(ROOT / "vectors/rfc9216/bob.decrypt.key")))
+        code = code.replace('"ca.crt"', repr(str(ROOT / "vectors/rfc9216/ca.rsa.crt")))
         namespace: dict[str, object] = {}
         exec(compile(code, "README.md", "exec"), namespace)
         if "result" in namespace:
             assert namespace["result"].ok  # type: ignore[attr-defined]
+        if "report" in namespace:
+            assert namespace["report"].ok  # type: ignore[attr-defined]
+            assert namespace["report"].message["Subject"] == "Lunch"  # type: ignore[attr-defined]
         if "opened" in namespace:
             assert namespace["opened"].content == b"secret"  # type: ignore[attr-defined]
             assert namespace["opened"].integrity_protected  # type: ignore[attr-defined]
