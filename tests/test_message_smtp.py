@@ -1,19 +1,18 @@
-"""A real SMTP exchange: smtplib sends signed and encrypted messages to a local server, and
-the bytes the server received open and verify (RFC 5321 transport of RFC 8551 messages).
-
-aiosmtpd is not installed here, so the server is a minimal RFC 5321 receiver on a thread
-(EHLO, MAIL, RCPT, DATA with dot-unstuffing, QUIT), enough to capture what smtplib sends.
+"""A real SMTP exchange: smtplib sends signed and encrypted messages to an aiosmtpd
+server on localhost, and the bytes the server received open and verify (RFC 5321
+transport of RFC 8551 messages, dot-stuffing and line lengths included).
 """
 
 from __future__ import annotations
 
 import smtplib
-import socketserver
-import threading
+import socket
 from collections.abc import Iterator
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from smimelib import message as smime
 from smimelib.pki.builder import make_ca, make_smime_identity
@@ -21,48 +20,30 @@ from smimelib.pki.identity import Identity
 from smimelib.pki.trust import TrustStore
 
 
-class _Handler(socketserver.StreamRequestHandler):
-    def _send(self, line: str) -> None:
-        self.wfile.write(line.encode("ascii") + b"\r\n")
+class _Capture:
+    """aiosmtpd handler that keeps the exact bytes of every message received."""
 
-    def handle(self) -> None:
-        received: list[bytes] = self.server.received  # type: ignore[attr-defined]
-        self._send("220 localhost test SMTP")
-        while True:
-            line = self.rfile.readline()
-            if not line:
-                return
-            verb = line[:4].upper()
-            if verb in (b"EHLO", b"HELO"):
-                self._send("250-localhost")
-                self._send("250 8BITMIME")
-            elif verb == b"DATA":
-                self._send("354 go ahead")
-                data = bytearray()
-                while True:
-                    chunk = self.rfile.readline()
-                    if chunk in (b".\r\n", b""):
-                        break
-                    data += chunk[1:] if chunk.startswith(b"..") else chunk
-                received.append(bytes(data))
-                self._send("250 queued")
-            elif verb == b"QUIT":
-                self._send("221 bye")
-                return
-            else:
-                self._send("250 ok")
+    def __init__(self) -> None:
+        self.received: list[bytes] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received.append(bytes(envelope.original_content))
+        return "250 Message accepted for delivery"
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[socketserver.ThreadingTCPServer]:
-    srv = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Handler)
-    srv.daemon_threads = True
-    srv.received = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+def server() -> Iterator[tuple[Controller, _Capture]]:
+    capture = _Capture()
+    # aiosmtpd 1.4 connects to its own port to check it started, so it needs a real one
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(capture, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield controller, capture
+    finally:
+        controller.stop()
 
 
 @pytest.fixture(scope="module")
@@ -73,17 +54,16 @@ def people() -> tuple[Identity, Identity, TrustStore]:
     return alice, bob, TrustStore([root.certificate])
 
 
-def _send(server: socketserver.ThreadingTCPServer, msg: EmailMessage) -> bytes:
-    host, port = server.server_address[:2]
-    with smtplib.SMTP(str(host), int(port), timeout=30) as client:
+def _send(server: tuple[Controller, _Capture], msg: EmailMessage) -> bytes:
+    controller, capture = server
+    with smtplib.SMTP(controller.hostname, controller.port, timeout=30) as client:
         client.send_message(msg)
-    received: list[bytes] = server.received  # type: ignore[attr-defined]
-    return received[-1]
+    return capture.received[-1]
 
 
 @pytest.mark.parametrize("how", ["sign", "sign_and_encrypt", "triple_wrap"])
 def test_smtp_exchange(
-    server: socketserver.ThreadingTCPServer,
+    server: tuple[Controller, _Capture],
     people: tuple[Identity, Identity, TrustStore],
     how: str,
 ) -> None:
