@@ -71,6 +71,8 @@ def sign(
     digest: str | None = None,
     detached_binary: bool = False,
     include_chain: bool = True,
+    pss: bool = False,
+    include_certificates: bool = True,
 ) -> EmailMessage:
     """Sign ``message`` with ``identity`` (RFC 8551 sections 3.5.2 and 3.5.3).
 
@@ -84,6 +86,9 @@ def sign(
         clear-signed binary content. The default makes the entity 7-bit with CRLF line
         ends first (3.1.1-3.1.3).
     :param include_chain: put the identity's chain into the SignedData certificates.
+    :param pss: sign with RSASSA-PSS (RFC 4056) instead of PKCS #1 v1.5 (RSA keys).
+    :param include_certificates: put the signer's certificate (and chain) into the
+        message; without it, receivers need the certificate from elsewhere.
     :returns: a new EmailMessage; ``micalg`` names the digest used (3.5.3.2).
     :raises UsageError: not a message, no Identity, or clear-signed ``detached_binary``.
     :raises PolicyError: a weak digest or key.
@@ -101,6 +106,8 @@ def sign(
             digest=digest,
             detached_binary=detached_binary,
             include_chain=include_chain,
+            pss=pss,
+            include_certificates=include_certificates,
         )
     )
 
@@ -113,6 +120,8 @@ def sign_to_bytes(
     digest: str | None = None,
     detached_binary: bool = False,
     include_chain: bool = True,
+    pss: bool = False,
+    include_certificates: bool = True,
 ) -> bytes:
     """:func:`sign`, returning the exact bytes written (for binary transport, AS2 style)."""
     return sign_bytes(
@@ -122,6 +131,8 @@ def sign_to_bytes(
         digest=digest,
         detached_binary=detached_binary,
         include_chain=include_chain,
+        pss=pss,
+        include_certificates=include_certificates,
     )
 
 

@@ -547,3 +547,16 @@ def test_forwarded_signed_message_inside_a_signed_one(pki: _Pki) -> None:
     assert [s.covers for s in report.signatures] == ["/", "/1/0"]
     assert [s.covers for s in report.covering] == ["/"]
     assert "nested-signature" in {f.code for f in report.findings}
+
+
+def test_sign_with_pss_and_without_certificates(pki: _Pki) -> None:
+    """``pss`` signs with RSASSA-PSS (RFC 4056); ``include_certificates=False`` leaves the
+    signer's certificate out, so a receiver without it cannot find the signer."""
+    pss = smime.open(_wire(smime.sign(_message(), pki.alice, pss=True)), trust=pki.trust)
+    assert pss.ok, pss.problems()
+    assert pss.signatures[0].result.signature_algorithm.oid == "1.2.840.113549.1.1.10"
+    bare = smime.open(
+        _wire(smime.sign(_message(), pki.alice, include_certificates=False)), trust=pki.trust
+    )
+    assert not bare.valid
+    assert bare.signatures[0].reason == "signer-certificate-not-found"

@@ -54,7 +54,7 @@ def _readme_block(marker: str) -> str:
 def test_readme_has_the_two_setup_commands() -> None:
     demo = _readme_block("demo-command")
     test = _readme_block("test-command")
-    assert "pip install ." in demo and "examples/identity.py" in demo
+    assert "pip install ." in demo and demo.endswith("smime demo")
     assert "pip install -e '.[test]'" in test and "pytest" in test
 
 

@@ -118,19 +118,30 @@ def sign_bytes(
     digest: str | None,
     detached_binary: bool,
     include_chain: bool,
+    pss: bool = False,
+    include_certificates: bool = True,
 ) -> bytes:
     """Sign message ``data`` (RFC 8551 3.5): multipart/signed, or opaque signed-data."""
     if not isinstance(identity, Identity):
         raise UsageError(f"sign() needs an Identity, not {type(identity).__name__}")
     entity, outer = _signed_entity(data, binary=detached_binary)
-    signer = Signer(identity.key, identity.certificate, identity.chain, digest=digest)
+    signer = Signer(identity.key, identity.certificate, identity.chain, digest=digest, pss=pss)
+    chain = include_chain and include_certificates
     if opaque:
-        der = cms_sign(entity, [signer], include_chain=include_chain)
+        der = cms_sign(
+            entity, [signer], include_certificates=include_certificates, include_chain=chain
+        )
         return outer + pkcs7_mime(der, "signed-data")
-    signature = cms_sign(entity, [signer], detached=True, include_chain=include_chain)
+    signature = cms_sign(
+        entity,
+        [signer],
+        detached=True,
+        include_certificates=include_certificates,
+        include_chain=chain,
+    )
     # read back what was written: the micalg names the digest actually used
     # (RFC 8551 3.5.3.2), and a signature that does not verify is never sent
-    check = verify_signed_data(signature, content=entity)
+    check = verify_signed_data(signature, content=entity, certificates=[identity.certificate])
     if not check.ok:  # pragma: no cover - a defect of the CMS layer, not of the input
         raise SmimeError("the signature just made does not verify")
     micalg = micalg_for(s.digest_algorithm.oid for s in check.signers)

@@ -1,0 +1,1 @@
+"""Private modules of the ``smime`` command (see :mod:`smimelib.cli`)."""
