@@ -25,6 +25,7 @@ builds a chain to one of its anchors (names, signatures, validity dates); full R
 from __future__ import annotations
 
 import builtins
+import datetime
 from collections.abc import Sequence
 from email.message import EmailMessage, Message
 
@@ -261,6 +262,8 @@ def open(
     policy: Policy = DEFAULT_POLICY,
     require_integrity: bool = False,
     limits: MimeLimits = DEFAULT_MIME_LIMITS,
+    certificates: Sequence[Certificate] = (),
+    validation_time: datetime.datetime | None = None,
 ) -> OpenedMessage:
     """Peel every S/MIME layer of a message and report on all of them (RFC 8551 3).
 
@@ -279,6 +282,11 @@ def open(
         (CBC EnvelopedData) unless the entity inside it is a signed S/MIME message whose
         signatures are all valid (RFC 8551 2.7, EFAIL).
     :param limits: MIME limits applied before any parser sees the input.
+    :param certificates: untrusted certificates from elsewhere (a directory, an earlier
+        message) used to find signers that did not include theirs and to build chains;
+        never trusted themselves (RFC 8550 section 4.1).
+    :param validation_time: judge trust at this moment instead of now. Only ever an
+        explicit choice of the caller (a signer-claimed signing time proves nothing).
     :raises DecodeError, LimitExceeded: malformed or oversized input.
     :raises DecryptionError: an encrypted layer could not be decrypted with ``keys``.
     :raises PolicyError: a refused algorithm, or ``require_integrity`` refused a layer.
@@ -295,4 +303,6 @@ def open(
         policy=policy,
         require_integrity=require_integrity,
         limits=limits,
+        certificates=builtins.list(certificates),
+        validation_time=validation_time,
     )

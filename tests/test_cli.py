@@ -132,6 +132,11 @@ def test_sign_mime_pss_no_certs(pki: Pki, opaque: bool) -> None:
     proc = smime("verify", "--trust", pki.root, input=signed)
     assert proc.returncode == 1
     assert b"signer-certificate-not-found" in proc.stderr
+    # --certs supplies the signer's certificate from elsewhere, for MIME input too
+    proc = smime("verify", "--trust", pki.root, "--certs", pki.alice_cert, input=signed)
+    assert proc.returncode == 0, proc.stderr
+    opened = smime("open", "--trust", pki.root, "--certs", pki.alice_cert, input=signed)
+    assert opened.returncode == 0, opened.stderr
 
 
 @pytest.mark.interop

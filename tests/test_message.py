@@ -525,15 +525,16 @@ def test_certs_only_is_a_layer_without_signatures(pki: _Pki) -> None:
     assert not report.signatures and not report.ok and not report.valid
 
 
-def test_compressed_data_is_reported_not_opened() -> None:
+def test_compressed_data_is_opened() -> None:
     from tests.vectors import load_vector
 
     report = smime.open(
         _pkcs7_message(load_vector("asn1crypto/cms-compressed.der"), "compressed-data")
     )
     (layer,) = report.layers
-    assert layer.type is LayerType.COMPRESSED and layer.problems[0].code == "unsupported-layer"
-    assert not report.valid
+    assert layer.type is LayerType.COMPRESSED and not layer.problems
+    assert b"This is the message to encapsulate in PKCS#7/CMS" in report.content_bytes
+    assert not report.valid  # compressed, not signed
 
 
 def test_forwarded_signed_message_inside_a_signed_one(pki: _Pki) -> None:
@@ -560,3 +561,40 @@ def test_sign_with_pss_and_without_certificates(pki: _Pki) -> None:
     )
     assert not bare.valid
     assert bare.signatures[0].reason == "signer-certificate-not-found"
+    # the certificate from elsewhere finds the signer (an untrusted hint, RFC 8550 4.1)
+    found = smime.open(
+        _wire(smime.sign(_message(), pki.alice, include_certificates=False)),
+        trust=pki.trust,
+        certificates=[pki.alice.certificate],
+    )
+    assert found.ok, found.problems()
+
+
+def test_compressed_layers_are_opened_within_one_budget(pki: _Pki) -> None:
+    """smime-type=compressed-data (RFC 8551 3.6, RFC 3274) is peeled like any layer; the
+    inflation cap covers the sum over nested layers (THREATS 4.3)."""
+    from smimelib.cms.compressed_data import compress
+    from smimelib.errors import LimitExceeded
+    from smimelib.mime import MimeLimits, pkcs7_mime
+
+    signed = smime.sign_to_bytes(_message(), pki.alice)
+    headers, _, entity = signed.partition(b"\r\n\r\n")
+    outer = b"".join(
+        line + b"\r\n"
+        for line in headers.split(b"\r\n")
+        if line.split(b":")[0].lower() in (b"from", b"to", b"subject")
+    )
+    # the compressed entity is the signed multipart itself (its Content-Type and body)
+    inner = signed[len(outer) :] if signed.startswith(outer) else signed
+    packed = outer + pkcs7_mime(compress(inner), "compressed-data")
+    report = smime.open(packed, trust=pki.trust)
+    assert [layer.type for layer in report.layers] == [LayerType.COMPRESSED, LayerType.SIGNED]
+    assert report.ok, report.problems()
+    del entity
+    # a compressed-data entity inside a compressed-data entity: the small outer layer
+    # inflates to a bomb, which the (shared) cap stops while it inflates
+    layer_two = pkcs7_mime(compress(b"\r\n" * (3 * 1024 * 1024)), "compressed-data")
+    bomb = compress(layer_two)
+    small = MimeLimits(max_input_size=4 * 1024 * 1024)
+    with pytest.raises(LimitExceeded):
+        smime.open(outer + pkcs7_mime(bomb, "compressed-data"), limits=small)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from smimelib import message as smime
@@ -233,3 +235,26 @@ def test_protected_headers_samples(name: str, layers: list[LayerType], ok: bool)
         assert str(report.message["Subject"]) == "BarCorp contract signed, let's go!"
         with pytest.raises(PolicyError):  # 3DES needs the legacy policy
             smime.open(data, keys=[bob], trust=trust)
+
+
+@pytest.mark.parametrize(
+    ("name", "sender"),
+    [
+        ("01-cms/valid_email_from_manager.eml", "manager@bigcorporation.de"),
+        ("assets/valid-signed/manager-smime.eml", "manager@bigcorporation.de"),
+        ("assets/valid-signed/eve-smime.eml", "eve@bigcorporation.de"),
+    ],
+)
+def test_johnny_genuine_trusted_at_an_explicit_time(name: str, sender: str) -> None:
+    """vectors/security/README.md: with the GlobalSign intermediate as anchor and the time
+    pinned to 2019, the genuine messages verify, are trusted and bound to their sender;
+    at the current time the (expired) chain is not trusted."""
+    anchor = Certificate.from_pem(_johnny("assets/certificates/intermediate_ca.crt"))
+    trust = TrustStore([anchor])
+    at = datetime.datetime(2019, 6, 1, tzinfo=datetime.UTC)
+    report = smime.open(_johnny(name), trust=trust, validation_time=at)
+    assert report.ok, report.problems()
+    assert report.sender == sender and report.signatures[0].sender_match is True
+    now = smime.open(_johnny(name), trust=trust)
+    assert now.valid and not now.ok
+    assert now.signatures[0].trusted is False

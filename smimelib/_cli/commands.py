@@ -89,7 +89,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
 def _verify_mime(args: argparse.Namespace, data: bytes) -> tuple[bool, bytes, list[str]]:
     trust = trust_store(args)
     extra = extra_certs(args)
-    report = open_message(data, trust=trust)
+    report = open_message(data, trust=trust, certificates=extra)
     problems: list[str] = []
     for layer in report.layers:
         problems.extend(f"layer {layer.depth}: {p}" for p in layer.problems)
@@ -100,9 +100,6 @@ def _verify_mime(args: argparse.Namespace, data: bytes) -> tuple[bool, bytes, li
             problems.append(f"signature {i}: invalid: {sig.reason}: {sig.result.detail}")
             continue
         if trust is None or sig.trusted:
-            continue
-        cert = sig.result.certificate
-        if cert is not None and extra and trust.validate(cert, extra).trusted:
             continue
         why = sig.trust.reason if sig.trust is not None else "no signer certificate"
         problems.append(f"signature {i}: not trusted: {why}")

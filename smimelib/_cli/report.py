@@ -10,7 +10,14 @@ import sys
 from email.message import EmailMessage
 from typing import Any
 
-from smimelib._cli.io import decryption_keys, read_file, read_input, trust_store, write_output
+from smimelib._cli.io import (
+    decryption_keys,
+    extra_certs,
+    read_file,
+    read_input,
+    trust_store,
+    write_output,
+)
 from smimelib.message import open as open_message
 from smimelib.message import sign_and_encrypt
 from smimelib.pki.builder import make_ca, make_smime_identity
@@ -130,7 +137,7 @@ def cmd_open(args: argparse.Namespace) -> int:
     keys = decryption_keys(args)
     trust = trust_store(args)
     data = read_input(args)
-    report = open_message(data, keys=keys, trust=trust)
+    report = open_message(data, keys=keys, trust=trust, certificates=extra_certs(args))
     ok = report_ok(report, trust_checked=trust is not None)
     if args.json:
         sys.stdout.write(json.dumps(report_json(report, ok=ok), indent=2) + "\n")

@@ -11,6 +11,7 @@ decrypted (EFAIL direct exfiltration, "Re: What's up Johnny").
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -31,6 +32,7 @@ from smimelib.cms import (
     parse_content_info,
     verify_signed_data,
 )
+from smimelib.cms.compressed_data import decompress
 from smimelib.crypto.algorithms import Policy
 from smimelib.errors import LimitExceeded, PolicyError, SignatureError, SmimeError
 from smimelib.mime import (
@@ -47,6 +49,7 @@ from smimelib.mime import (
     to_email_message,
     verification_candidates,
 )
+from smimelib.pki.certificate import Certificate
 from smimelib.pki.trust import TrustStore
 from smimelib.report import Finding, Layer, LayerType, OpenedMessage, SignatureReport
 
@@ -77,6 +80,10 @@ _ENCRYPTED_KINDS = frozenset(
 
 @dataclass
 class _State:
+    #: untrusted certificates from the caller, for finding signers and building chains
+    certificates: tuple[Certificate, ...] = ()
+    #: octets inflated so far from CompressedData layers, bounded as a whole
+    decompressed: int = 0
     layers: list[Layer] = field(default_factory=list)
     pending: list[tuple[VerificationResult, int, str]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
@@ -154,7 +161,9 @@ def _verify_clear(
     covered = signed.raw
     try:
         for label, candidate in verification_candidates(signed.raw):
-            attempt = verify_signed_data(der, content=candidate, policy=policy)
+            attempt = verify_signed_data(
+                der, content=candidate, certificates=state.certificates, policy=policy
+            )
             if result is None or attempt.ok:
                 result, covered = attempt, candidate
             if attempt.ok:
@@ -214,14 +223,21 @@ def _report_nested(root: RawEntity, state: _State, depth: int, policy: Policy) -
         if kind is SmimeKind.SIGNED_MULTIPART and len(part.children) == 2:
             try:
                 der = decode_body(part.children[1])
-                result = verify_signed_data(der, content=part.children[0].raw, policy=policy)
+                result = verify_signed_data(
+                    der,
+                    content=part.children[0].raw,
+                    certificates=state.certificates,
+                    policy=policy,
+                )
             except SmimeError as exc:
                 state.findings.append(Finding("nested-signature-refused", f"{part.path}: {exc}"))
                 continue
             state.pending.append((result, depth, part.path))
         elif kind is SmimeKind.SIGNED_DATA:
             try:
-                result = verify_signed_data(decode_body(part), policy=policy)
+                result = verify_signed_data(
+                    decode_body(part), certificates=state.certificates, policy=policy
+                )
             except SmimeError as exc:
                 state.findings.append(Finding("nested-signature-refused", f"{part.path}: {exc}"))
                 continue
@@ -280,7 +296,7 @@ def _step(
     kind = _kind(root, der) if kind is SmimeKind.PKCS7_MIME_UNKNOWN else kind
     form = "application/pkcs7-mime"
     if kind in (SmimeKind.SIGNED_DATA, SmimeKind.CERTS_ONLY):
-        result = verify_signed_data(der, policy=policy)
+        result = verify_signed_data(der, certificates=state.certificates, policy=policy)
         if result.no_signers and (kind is SmimeKind.CERTS_ONLY or result.content is None):
             state.layers.append(Layer(LayerType.CERTS_ONLY, depth, root.path, form))
             return None
@@ -316,6 +332,19 @@ def _step(
             )
             return None
         return dec.content
+    if kind is SmimeKind.COMPRESSED_DATA:
+        # the cap covers the sum over nested layers: a CompressedData whose content is
+        # another CompressedData multiplies the ratio (THREATS 4.3)
+        budget = limits.max_input_size - state.decompressed
+        unpacked = decompress(der, max_output=max(budget, 0))
+        state.decompressed += len(unpacked.content)
+        state.layers.append(Layer(LayerType.COMPRESSED, depth, root.path, form, ("zlib",)))
+        if unpacked.content_type != ID_DATA:
+            state.findings.append(
+                Finding("inner-content-type", f"content type {name_of(unpacked.content_type)}")
+            )
+            return None
+        return unpacked.content
     problem = Finding(
         "unsupported-layer", f"{kind.value} is not opened by this version", "RFC 8551 3.6"
     )
@@ -378,9 +407,11 @@ def open_message(
     policy: Policy,
     require_integrity: bool,
     limits: MimeLimits,
+    certificates: Sequence[Certificate] = (),
+    validation_time: datetime.datetime | None = None,
 ) -> OpenedMessage:
     """Peel every layer of message ``data`` and report (see :func:`smimelib.message.open`)."""
-    state = _State()
+    state = _State(certificates=tuple(certificates))
     current = data
     depth = 0
     while True:
@@ -404,7 +435,12 @@ def open_message(
         for signer in result.signers:
             cert = signer.certificate
             trust_result = (
-                trust.validate(cert, result.certificates, policy=policy)
+                trust.validate(
+                    cert,
+                    (*result.certificates, *state.certificates),
+                    validation_time,
+                    policy=policy,
+                )
                 if trust is not None and cert is not None
                 else None
             )
