@@ -21,40 +21,13 @@ from smimelib.mime import SmimeKind, classify, decode_body, parse_raw
 
 __all__ = ["cmd_dump", "dump_cms", "dump_mime"]
 
-_UNIVERSAL_NAMES = {
-    1: "BOOLEAN",
-    2: "INTEGER",
-    3: "BIT STRING",
-    4: "OCTET STRING",
-    5: "NULL",
-    6: "OBJECT IDENTIFIER",
-    10: "ENUMERATED",
-    12: "UTF8String",
-    16: "SEQUENCE",
-    17: "SET",
-    19: "PrintableString",
-    20: "T61String",
-    22: "IA5String",
-    23: "UTCTime",
-    24: "GeneralizedTime",
-    26: "VisibleString",
-    28: "UniversalString",
-    30: "BMPString",
-}
 _STRINGS = frozenset({12, 19, 20, 22, 26, 28, 30})
 #: octets of a primitive value shown in hex before it is abbreviated
 _HEX_PREVIEW = 16
 
 
 def _tag_name(tag: Tag) -> str:
-    if tag.cls is TagClass.UNIVERSAL:
-        return _UNIVERSAL_NAMES.get(tag.number, f"UNIVERSAL {tag.number}")
-    prefix = {
-        TagClass.APPLICATION: "APPLICATION ",
-        TagClass.CONTEXT: "",
-        TagClass.PRIVATE: "PRIVATE ",
-    }
-    return f"[{prefix[tag.cls]}{tag.number}]"
+    return tag.name
 
 
 def _hex(data: bytes) -> str:

@@ -149,6 +149,15 @@ class Tag:
     def __hash__(self) -> int:
         return hash((int(self.cls), self.constructed, self.number))
 
+    @property
+    def name(self) -> str:
+        """The tag's name without its form: ``SEQUENCE``, ``[0]``, ``[APPLICATION 1]``."""
+        if self.cls == TagClass.UNIVERSAL:
+            return _UNIVERSAL_NAMES.get(self.number, f"UNIVERSAL {self.number}")
+        if self.cls == TagClass.CONTEXT:
+            return f"[{self.number}]"
+        return f"[{self.cls.name} {self.number}]"
+
     def __str__(self) -> str:
         form = " (constructed)" if self.constructed else ""
         if self.cls == TagClass.UNIVERSAL:
