@@ -10,9 +10,8 @@ failure; it bounds runaway work, it does not measure speed.
 from __future__ import annotations
 
 import base64
-import signal
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 import pytest
@@ -20,23 +19,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from smimelib.errors import SmimeError
+from tests.guard import no_hang
 from tests.vectors import load_vector
 
 HANG_SECONDS = 20
-
-
-@contextmanager
-def _no_hang() -> Iterator[None]:
-    def _alarm(signum: int, frame: Any) -> None:
-        raise AssertionError(f"loader did not finish within {HANG_SECONDS} s")
-
-    old = signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(HANG_SECONDS)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def _pem_body(data: bytes) -> bytes:
@@ -145,7 +131,7 @@ def _mutation(draw: st.DrawFn, data: bytes) -> bytes:
 def test_mutated_vectors_raise_only_smime_errors(name: str, data: st.DataObject) -> None:
     loader, original = LOADERS[name]
     mutated = data.draw(_mutation(original))
-    with _no_hang(), suppress(SmimeError):
+    with no_hang(HANG_SECONDS), suppress(SmimeError):
         loader(mutated)
 
 
@@ -173,5 +159,5 @@ HOSTILE = {
 @pytest.mark.parametrize("input_name", sorted(HOSTILE))
 def test_crafted_inputs_raise_only_smime_errors(loader_name: str, input_name: str) -> None:
     loader, _ = LOADERS[loader_name]
-    with _no_hang(), pytest.raises(SmimeError):
+    with no_hang(HANG_SECONDS), pytest.raises(SmimeError):
         loader(HOSTILE[input_name])

@@ -260,25 +260,21 @@ def prescan(data: bytes, limits: MimeLimits = DEFAULT_MIME_LIMITS) -> None:
             pos = body
         if not stack:
             return
-        # -- inside the body of the innermost open multipart: find the next delimiter
-        found = _next_delimiter(data, pos, stack)
-        if found is None:
-            return
-        frame_index, line_start, line_end, closing = found
-        del stack[frame_index + 1 :]
-        frame = stack[-1]
-        pos = line_end
-        while closing:
-            stack.pop()
-            if not stack:
-                return
+        # -- inside the body of the innermost open multipart: find the next delimiter;
+        # a close delimiter ends that multipart and the search goes on in its parent
+        while True:
             found = _next_delimiter(data, pos, stack)
             if found is None:
                 return
             frame_index, line_start, line_end, closing = found
             del stack[frame_index + 1 :]
-            frame = stack[-1]
             pos = line_end
+            if not closing:
+                break
+            stack.pop()
+            if not stack:
+                return
+        frame = stack[-1]
         depth = frame.depth + 1
         path = _child_path(frame.path, frame.next_index)
         frame.next_index += 1

@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import datetime
 import io
-import signal
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -53,24 +51,11 @@ from smimelib.crypto.algorithms import LEGACY_POLICY
 from smimelib.errors import DecodeError, LimitExceeded, SignatureError, SmimeError
 from smimelib.pki.identity import Identity
 from tests.cms.conftest import CmsPKI
+from tests.guard import no_hang
 from tests.vectors import load_vector
 
 HANG_SECONDS = 20
 CONTENT = b"hostile content\r\n"
-
-
-@contextmanager
-def _no_hang() -> Iterator[None]:
-    def _alarm(signum: int, frame: Any) -> None:
-        raise AssertionError(f"no answer within {HANG_SECONDS} s")
-
-    old = signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(HANG_SECONDS)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
 
 
 # -- crafting ----------------------------------------------------------------------------------
@@ -253,7 +238,7 @@ CRAFTED: dict[str, tuple[Callable[[bytes], list[bytes]], Reason]] = {
 def test_crafted_signed_attributes(name: str, craft: Craft) -> None:
     build, reason = CRAFTED[name]
     message = craft.signed_data([craft.signer_info(CONTENT, build(CONTENT))])
-    with _no_hang():
+    with no_hang(HANG_SECONDS):
         result = verify_signed_data(message)
         streamed = verify_signed_data(io.BytesIO(message))
     assert _one(result) == (SignatureStatus.INVALID, reason), result.signers[0].describe()
@@ -432,9 +417,9 @@ def test_empty_digest_algorithms(craft: Craft) -> None:
 def test_malformed_encapsulated_content_info(craft: Craft, encap: bytes) -> None:
     si = craft.signer_info(CONTENT, craft.good_attrs(CONTENT))
     message = craft.signed_data([si], encap=encap)
-    with _no_hang(), pytest.raises(DecodeError):
+    with no_hang(HANG_SECONDS), pytest.raises(DecodeError):
         verify_signed_data(message)
-    with _no_hang(), pytest.raises(DecodeError):
+    with no_hang(HANG_SECONDS), pytest.raises(DecodeError):
         verify_signed_data(io.BytesIO(message))
 
 
@@ -451,9 +436,9 @@ def test_malformed_encapsulated_content_info(craft: Craft, encap: bytes) -> None
     ids=["empty", "no-content", "empty-signed-data", "not-signed-data", "bad-cms", "malformed"],
 )
 def test_malformed_content_info(data: bytes) -> None:
-    with _no_hang(), pytest.raises(DecodeError):
+    with no_hang(HANG_SECONDS), pytest.raises(DecodeError):
         verify_signed_data(data)
-    with _no_hang(), pytest.raises(DecodeError):
+    with no_hang(HANG_SECONDS), pytest.raises(DecodeError):
         SignedData.from_bytes(data)
 
 
@@ -515,7 +500,7 @@ def _nested_countersignatures(si: bytes, depth: int) -> bytes:
 
 def _assert_limit(message: bytes, limit: str) -> None:
     """Refused with LimitExceeded naming ``limit``, from bytes and from a stream."""
-    with _no_hang():
+    with no_hang(HANG_SECONDS):
         for source in (message, io.BytesIO(message)):
             with pytest.raises(LimitExceeded) as info:
                 verify_signed_data(source)
@@ -637,7 +622,7 @@ def _outcome(run: Callable[[], VerificationResult]) -> object:
 
 
 def _exercise(message: bytes) -> None:
-    with _no_hang():
+    with no_hang(HANG_SECONDS):
         from_bytes = _outcome(lambda: verify_signed_data(message, policy=LEGACY_POLICY))
         streamed = _outcome(lambda: verify_signed_data(io.BytesIO(message), policy=LEGACY_POLICY))
         try:

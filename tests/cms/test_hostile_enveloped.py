@@ -14,10 +14,8 @@ never contains the plaintext.
 from __future__ import annotations
 
 import io
-import signal
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -61,6 +59,7 @@ from smimelib.errors import (
 )
 from smimelib.pki.certificate import Certificate
 from tests.cms.conftest import EnvPKI
+from tests.guard import no_hang
 from tests.vectors import load_vector
 
 HANG_SECONDS = 20
@@ -80,20 +79,6 @@ KEK_ID = b"hostile"
 THE_KEK = KEK(key_id=KEK_ID, key=KEK_KEY)
 
 
-@contextmanager
-def _no_hang(seconds: int = HANG_SECONDS) -> Iterator[None]:
-    def _alarm(signum: int, frame: Any) -> None:
-        raise AssertionError(f"decryption did not finish within {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
-
-
 def _refused(
     message: bytes,
     keys: Sequence[RecipientKey],
@@ -105,7 +90,7 @@ def _refused(
 ) -> SmimeError:
     """Decrypt must raise ``expected`` (an smimelib error), within ``seconds``."""
     start = time.monotonic()
-    with _no_hang(), pytest.raises(expected) as info:
+    with no_hang(HANG_SECONDS), pytest.raises(expected) as info:
         decrypt(message, list(keys), policy=policy, require_integrity=require_integrity)
     elapsed = time.monotonic() - start
     assert elapsed < seconds, f"refusal took {elapsed:.1f} s"
@@ -581,7 +566,7 @@ def test_mutated_vectors_raise_only_smime_errors(name: str, data: st.DataObject)
     path, kind = _VECTORS[name]
     original = _vector_bytes(path)
     mutated = data.draw(_mutation(original), label="mutated")
-    with _no_hang():
+    with no_hang(HANG_SECONDS):
         try:
             result = decrypt(mutated, _vector_keys(kind), policy=LEGACY_POLICY)
         except SmimeError:

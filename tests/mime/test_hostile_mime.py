@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from smimelib.errors import SmimeError
 from smimelib.mime import decode_body, parse_raw, to_email_message
-from tests.mime._guard import no_hang
+from tests.guard import no_hang
 from tests.vectors import load_vector
 
 SEEDS = [

@@ -16,7 +16,7 @@ from smimelib.mime import (
     prescan,
     to_email_message,
 )
-from tests.mime._guard import no_hang
+from tests.guard import no_hang
 
 
 def _nested_multiparts(depth: int) -> bytes:

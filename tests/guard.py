@@ -1,4 +1,7 @@
-"""A SIGALRM hang guard for MIME tests (as tests/test_hostile_inputs.py does)."""
+"""A SIGALRM hang guard for hostile-input tests.
+
+It turns a hang into a failure; it bounds runaway work, it does not measure speed.
+"""
 
 from __future__ import annotations
 
