@@ -219,6 +219,9 @@ class RevocationOutcome:
     :ivar invalidity_date: the invalidityDate entry extension, when given.
     :ivar sources: every CRL and OCSP response consulted.
     :ivar detail: human-readable explanation (why unknown, which CRL revoked it).
+    :ivar failure: when ``state`` is UNKNOWN because of a specific validation failure
+        (e.g. the CRL issuer's keyUsage lacks cRLSign, RFC 5280 6.3.3 (f): KEY_USAGE),
+        the status a hard-failing validator reports instead of REVOCATION_STATUS_UNKNOWN.
     """
 
     state: RevocationState
@@ -227,6 +230,7 @@ class RevocationOutcome:
     invalidity_date: datetime.datetime | None = None
     sources: tuple[RevocationSource, ...] = ()
     detail: str | None = None
+    failure: ValidationStatus | None = None
 
 
 class RevocationChecker(Protocol):
