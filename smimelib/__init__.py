@@ -55,7 +55,16 @@ from smimelib.pki import (
     private_key_to_pkcs8,
     write_pkcs12,
 )
-from smimelib.pki.trust import TrustResult, TrustStore
+from smimelib.pki.path_results import (
+    KeyPurpose,
+    PolicySettings,
+    RevocationMode,
+    TimeSource,
+    TrustResult,
+    ValidationPolicy,
+    ValidationStatus,
+)
+from smimelib.pki.trust import TrustStore
 from smimelib.report import OpenedMessage, SignatureReport
 
 __version__ = "0.1.0.dev0"
@@ -72,6 +81,7 @@ __all__ = [
     "DecodeError",
     "DecryptionError",
     "Identity",
+    "KeyPurpose",
     "KeyType",
     "LimitExceeded",
     "Limits",
@@ -81,15 +91,20 @@ __all__ = [
     "PathValidationError",
     "Policy",
     "PolicyError",
+    "PolicySettings",
     "PrivateKey",
     "PublicKey",
+    "RevocationMode",
     "SignatureError",
     "SignatureReport",
     "SmimeError",
+    "TimeSource",
     "TrustResult",
     "TrustStore",
     "UnsupportedAlgorithm",
     "UsageError",
+    "ValidationPolicy",
+    "ValidationStatus",
     "__version__",
     "encrypt",
     "generate_private_key",

@@ -31,7 +31,6 @@ _CIPHERS = (
     "aes-192-cbc",
     "aes-256-cbc",
 )
-_CRL_HELP = "CRL file (repeatable); read but not yet checked: revocation checking is M5"
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -67,16 +66,10 @@ def _decryption(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kek-id", metavar="HEX", help="the KEK's key identifier in hex")
 
 
-def _trust(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--trust", action="append", metavar="CA.pem", help="trust anchors (repeatable)")
-    p.add_argument("--no-trust-check", action="store_true", help="judge signatures alone")
-    p.add_argument("--certs", action="append", metavar="FILE", help="extra untrusted certificates")
-    p.add_argument("--crl", action="append", metavar="FILE", help=_CRL_HELP)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``smime`` (DESIGN "The command line contract")."""
     from smimelib._cli import commands, dump, report
+    from smimelib._cli.trustopts import add_store_options, add_trust_options
 
     parser = _Parser(prog="smime", description="S/MIME 4.0 and CMS (RFC 8551, RFC 5652).")
     subs = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -94,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = subs.add_parser("verify", help="verify every signature, write the signed content")
     _io(p, ("mime", "der", "pem"), outform=False)
-    _trust(p)
+    add_trust_options(p)
     p.add_argument("--content", metavar="FILE", help="content of a detached raw CMS signature")
     p.set_defaults(func=commands.cmd_verify)
 
@@ -106,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password-file", metavar="FILE", help="password recipient (PWRI)")
     p.add_argument("--kek-file", metavar="FILE", help="key-encryption key in hex (KEKRI)")
     p.add_argument("--kek-id", metavar="HEX", help="the KEK's key identifier in hex")
+    add_store_options(p)
     p.set_defaults(func=commands.cmd_encrypt)
 
     p = subs.add_parser("decrypt", help="decrypt one encryption layer")
@@ -116,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = subs.add_parser("open", help="peel every layer and print the report")
     _io(p, ("mime",), outform=False)
     _decryption(p)
-    _trust(p)
+    add_trust_options(p)
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.set_defaults(func=report.cmd_open)
 

@@ -17,9 +17,11 @@ survives (tested).
     report.raise_for_status()
 
 :func:`open` returns an :class:`~smimelib.report.OpenedMessage` (no ``__bool__``).
-Trust is judged by a :class:`~smimelib.pki.trust.TrustStore` the caller passes; it
-builds a chain to one of its anchors (names, signatures, validity dates); full RFC
-5280 path validation is milestone M5.
+Trust is judged by a :class:`~smimelib.pki.trust.TrustStore` the caller passes: every
+signer certificate is validated (RFC 5280 section 6, revocation included, under a
+:class:`~smimelib.pki.path_results.ValidationPolicy`) for signing (RFC 8550 4.4) and
+bound to the message's From address (RFC 8550 section 3). :func:`encrypt` refuses
+recipient certificates that may not encrypt, and with a store ones that do not validate.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import builtins
 import datetime
 from collections.abc import Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage, Message
 
 from smimelib._message.build import (
@@ -39,6 +42,7 @@ from smimelib._message.build import (
 )
 from smimelib._message.capabilities import Capabilities, CapabilitiesCache, choose_cipher
 from smimelib._message.opener import MAX_LAYERS, open_message
+from smimelib._message.recipients import check_recipients
 from smimelib.cms import ContentKey, Recipient, RecipientKey
 from smimelib.cms.encryption import DEFAULT_CIPHER
 from smimelib.crypto.algorithms import DEFAULT_POLICY, Policy
@@ -46,6 +50,7 @@ from smimelib.errors import UsageError
 from smimelib.mime import DEFAULT_MIME_LIMITS, MimeLimits
 from smimelib.pki.certificate import Certificate
 from smimelib.pki.identity import Identity
+from smimelib.pki.path_results import ValidationPolicy
 from smimelib.pki.trust import TrustStore
 from smimelib.report import OpenedMessage
 
@@ -137,14 +142,36 @@ def sign_to_bytes(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _RecipientCheck:
+    """How recipient certificates are judged before encrypting (RFC 8550 4.4, RFC 5280 6)."""
+
+    trust: TrustStore | None = None
+    validation: ValidationPolicy | None = None
+    certificates: Sequence[Certificate] = ()
+
+    def run(self, recipients: Sequence[Certificate | Recipient]) -> None:
+        if self.trust is not None and not isinstance(self.trust, TrustStore):
+            raise UsageError("trust must be a TrustStore")
+        policy = _validation_policy(self.validation, None)
+        check_recipients(
+            recipients,
+            trust=self.trust,
+            policy=policy,
+            certificates=_certificate_list(self.certificates),
+        )
+
+
 def _encrypted_bytes(
     data: bytes,
     recipients: Sequence[Certificate | Recipient],
     cipher: str | None,
     encrypt_to_self: Identity | Certificate | None,
     capabilities: Capabilities | CapabilitiesCache | None,
+    check: _RecipientCheck,
 ) -> bytes:
     full = recipient_list(recipients, encrypt_to_self)
+    check.run(full)
     chosen = cipher
     if chosen is None and capabilities is not None:
         # the sender reads whatever it writes: only the other recipients decide
@@ -164,6 +191,9 @@ def encrypt(
     cipher: str | None = None,
     encrypt_to_self: Identity | Certificate | None = None,
     capabilities: Capabilities | CapabilitiesCache | None = None,
+    trust: TrustStore | None = None,
+    validation: ValidationPolicy | None = None,
+    certificates: Sequence[Certificate] = (),
 ) -> EmailMessage:
     """Encrypt ``message`` for ``recipients`` (RFC 8551 section 3.3).
 
@@ -177,10 +207,22 @@ def encrypt(
         e-mail address to algorithm OIDs, or a :class:`CapabilitiesCache`. With
         ``cipher=None`` and every certificate recipient known, the strongest cipher all
         of them listed is used (AES-128-CBC if they share none); otherwise the default.
+    :param trust: validate every recipient certificate (RFC 5280 section 6) for
+        encryption against this store, now, and refuse one that fails.
+    :param validation: how (revocation mode, policy inputs, algorithms);
+        ``ValidationPolicy(allow_invalid_recipients=True)`` encrypts to recipients whose
+        path does not validate.
+    :param certificates: untrusted intermediates for building the recipients' paths.
     :returns: a new EmailMessage, ``application/pkcs7-mime; name=smime.p7m``, base64.
+    :raises PolicyError: a recipient certificate whose keyUsage or extendedKeyUsage
+        forbids encryption (RFC 8550 4.4.2, 4.4.4; refused with or without a store, no
+        override), or one that fails validation against ``trust``.
     """
     data = message_bytes(message)
-    return parse_output(_encrypted_bytes(data, recipients, cipher, encrypt_to_self, capabilities))
+    check = _RecipientCheck(trust, validation, certificates)
+    return parse_output(
+        _encrypted_bytes(data, recipients, cipher, encrypt_to_self, capabilities, check)
+    )
 
 
 def sign_and_encrypt(
@@ -193,6 +235,9 @@ def sign_and_encrypt(
     opaque: bool = False,
     digest: str | None = None,
     capabilities: Capabilities | CapabilitiesCache | None = None,
+    trust: TrustStore | None = None,
+    validation: ValidationPolicy | None = None,
+    certificates: Sequence[Certificate] = (),
 ) -> EmailMessage:
     """Sign, then encrypt the signed message (RFC 8551 section 3.7).
 
@@ -200,14 +245,18 @@ def sign_and_encrypt(
     its own sent mail: ``True`` for the signing certificate (it must allow key
     transport or key agreement), or the sender's encryption certificate (or an
     Identity holding it) when signing and encryption keys are separate (RFC 8550
-    section 4.4.2). Default: not added.
+    section 4.4.2). Default: not added. ``trust``, ``validation`` and ``certificates``
+    judge the recipient certificates as in :func:`encrypt`.
     """
     data = message_bytes(message)
+    check = _RecipientCheck(trust, validation, certificates)
     signed = sign_bytes(
         data, identity, opaque=opaque, digest=digest, detached_binary=False, include_chain=True
     )
     self_cert = _self_certificate(identity, encrypt_to_self)
-    return parse_output(_encrypted_bytes(signed, recipients, cipher, self_cert, capabilities))
+    return parse_output(
+        _encrypted_bytes(signed, recipients, cipher, self_cert, capabilities, check)
+    )
 
 
 def _self_certificate(
@@ -230,19 +279,25 @@ def triple_wrap(
     outer_identity: Identity | None = None,
     digest: str | None = None,
     capabilities: Capabilities | CapabilitiesCache | None = None,
+    trust: TrustStore | None = None,
+    validation: ValidationPolicy | None = None,
+    certificates: Sequence[Certificate] = (),
 ) -> EmailMessage:
     """Triple-wrap ``message`` (RFC 2634 section 1.1): sign, encrypt, sign again.
 
     The inner signature binds the author to the content, the outer one (by
     ``outer_identity``, default the same identity, e.g. a mail list agent) covers the
-    encrypted body. Both are clear-signed ``multipart/signed``.
+    encrypted body. Both are clear-signed ``multipart/signed``. ``trust``,
+    ``validation`` and ``certificates`` judge the recipient certificates as in
+    :func:`encrypt`.
     """
     data = message_bytes(message)
+    check = _RecipientCheck(trust, validation, certificates)
     inner = sign_bytes(
         data, identity, opaque=False, digest=digest, detached_binary=False, include_chain=True
     )
     self_cert = _self_certificate(identity, encrypt_to_self)
-    sealed = _encrypted_bytes(inner, recipients, cipher, self_cert, capabilities)
+    sealed = _encrypted_bytes(inner, recipients, cipher, self_cert, capabilities, check)
     outer = sign_bytes(
         sealed,
         outer_identity if outer_identity is not None else identity,
@@ -254,16 +309,36 @@ def triple_wrap(
     return parse_output(outer)
 
 
+def _validation_policy(
+    validation: ValidationPolicy | None, policy: Policy | None
+) -> ValidationPolicy:
+    if validation is None:
+        return ValidationPolicy(algorithms=policy if policy is not None else DEFAULT_POLICY)
+    if not isinstance(validation, ValidationPolicy):
+        raise UsageError("validation must be a ValidationPolicy")
+    return validation
+
+
+def _certificate_list(certificates: Sequence[Certificate]) -> list[Certificate]:
+    if isinstance(certificates, Certificate) or not isinstance(certificates, Sequence):
+        raise UsageError("certificates must be a sequence of Certificate objects")
+    out = builtins.list(certificates)
+    if not all(isinstance(c, Certificate) for c in out):
+        raise UsageError("certificates must be a sequence of Certificate objects")
+    return out
+
+
 def open(
     data: bytes | EmailMessage | Message,
     *,
     keys: Sequence[RecipientKey | ContentKey] = (),
     trust: TrustStore | None = None,
-    policy: Policy = DEFAULT_POLICY,
+    policy: Policy | None = None,
     require_integrity: bool = False,
     limits: MimeLimits = DEFAULT_MIME_LIMITS,
     certificates: Sequence[Certificate] = (),
     validation_time: datetime.datetime | None = None,
+    validation: ValidationPolicy | None = None,
 ) -> OpenedMessage:
     """Peel every S/MIME layer of a message and report on all of them (RFC 8551 3).
 
@@ -274,10 +349,20 @@ def open(
     on it are reported with the part they cover (``covers``) and the finding
     ``root-not-signed``; an encrypted part that is not the root is not decrypted.
 
+    Every signer certificate is validated with ``trust.validate`` (RFC 5280 section 6)
+    for :attr:`~smimelib.pki.path_results.KeyPurpose.SIGN` (RFC 8550 4.4): the
+    certificates the message carries and ``certificates`` are untrusted path-building
+    hints, the CRLs the SignedData carries are revocation hints (RFC 5652 10.2.1); none
+    of them is added to the store. Each signature's report carries the
+    :class:`~smimelib.pki.path_results.TrustResult` and whether the signer is bound to
+    the single From address (RFC 8550 section 3).
+
     :param keys: the caller's decryption keys (Identity, KeyPair, KEK, Password).
     :param trust: anchors to judge signer certificates; without it ``trusted`` is None
         and :attr:`~smimelib.report.OpenedMessage.ok` is False (use ``.valid``).
-    :param policy: accepted algorithms (``LEGACY_POLICY`` reads SHA-1, 3DES, RC2).
+    :param policy: accepted algorithms for the message (``LEGACY_POLICY`` reads SHA-1,
+        3DES, RC2); default: ``validation.algorithms`` when ``validation`` is given, else
+        ``DEFAULT_POLICY``.
     :param require_integrity: refuse (PolicyError) a layer without integrity protection
         (CBC EnvelopedData) unless the entity inside it is a signed S/MIME message whose
         signatures are all valid (RFC 8551 2.7, EFAIL).
@@ -285,24 +370,46 @@ def open(
     :param certificates: untrusted certificates from elsewhere (a directory, an earlier
         message) used to find signers that did not include theirs and to build chains;
         never trusted themselves (RFC 8550 section 4.1).
-    :param validation_time: judge trust at this moment instead of now. Only ever an
-        explicit choice of the caller (a signer-claimed signing time proves nothing).
+    :param validation_time: judge trust at this moment instead of now (reported as
+        :attr:`~smimelib.pki.path_results.TimeSource.CALLER`). Only ever an explicit
+        choice of the caller (a signer-claimed signing time proves nothing).
+    :param validation: how signer paths are validated: the RFC 5280 6.1.1 policy inputs,
+        the revocation mode (soft-fail by default), certificate algorithms, and
+        ``at_signing_time`` (validate at each signature's claimed signing time, reported
+        as :attr:`~smimelib.pki.path_results.TimeSource.SIGNING_TIME`; an explicit
+        ``validation_time`` wins). Default: ``ValidationPolicy(algorithms=policy)``.
     :raises DecodeError, LimitExceeded: malformed or oversized input.
     :raises DecryptionError: an encrypted layer could not be decrypted with ``keys``.
     :raises PolicyError: a refused algorithm, or ``require_integrity`` refused a layer.
+    :raises UsageError: wrong argument types, or a naive ``validation_time``.
     """
     raw = message_bytes(data)
     if isinstance(keys, Identity) or not isinstance(keys, Sequence):
         raise UsageError("keys must be a sequence of recipient keys")
     if trust is not None and not isinstance(trust, TrustStore):
         raise UsageError("trust must be a TrustStore")
+    if policy is not None and not isinstance(policy, Policy):
+        raise UsageError("policy must be an algorithms Policy")
+    judged = _validation_policy(validation, policy)
+    algorithms = policy if policy is not None else judged.algorithms
     return open_message(
         raw,
         keys=builtins.list(keys),
         trust=trust,
-        policy=policy,
+        policy=algorithms,
         require_integrity=require_integrity,
         limits=limits,
-        certificates=builtins.list(certificates),
-        validation_time=validation_time,
+        validation=judged,
+        certificates=_certificate_list(certificates),
+        validation_time=_aware(validation_time),
     )
+
+
+def _aware(moment: datetime.datetime | None) -> datetime.datetime | None:
+    if moment is None:
+        return None
+    if not isinstance(moment, datetime.datetime):
+        raise UsageError("validation_time must be a datetime")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise UsageError("validation_time must be an aware datetime (e.g. tzinfo=datetime.UTC)")
+    return moment

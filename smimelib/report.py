@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from smimelib.cms.results import SignerResult
 from smimelib.errors import SignatureError
 from smimelib.pki.certificate import Certificate
-from smimelib.pki.trust import TrustResult
+from smimelib.pki.path_results import TrustResult, ValidationStatus
 
 __all__ = ["Finding", "Layer", "LayerType", "OpenedMessage", "SignatureReport", "SignerSummary"]
 
@@ -97,11 +97,20 @@ class SignatureReport:
     :ivar layer: depth of the signed layer it belongs to.
     :ivar covers: MIME path of the covered entity within that layer's content
         (``"/"``: the whole message there); never more than that entity.
-    :ivar trust: the :class:`~smimelib.pki.trust.TrustResult`, ``None`` when no trust
+    :ivar trust: the RFC 5280 path validation of the signer certificate for signing
+        (:class:`~smimelib.pki.path_results.TrustResult`: status, reason, chain,
+        revocation sources, validation time and its source); ``None`` when no trust
         store was given or no signer certificate was found.
     :ivar sender_match: the single From addr-spec equals one of the signer certificate's
         addresses (local part exact, domain case-insensitive, RFC 8550 section 3);
         ``None`` when the message has not exactly one From with one parsable address.
+    :ivar sender_address: the certificate address that matched the From address
+        (subjectAltName rfc822Name, SmtpUTF8Mailbox or legacy emailAddress), ``None``
+        when none did.
+    :ivar usage: why the signer certificate may not sign mail under RFC 8550 section 4.4
+        (keyUsage without digitalSignature/nonRepudiation: ``KEY_USAGE``; extendedKeyUsage
+        without emailProtection or anyExtendedKeyUsage: ``EXTENDED_KEY_USAGE``), with a
+        sentence; ``None`` when it may. Checked even without a trust store.
     """
 
     result: SignerResult
@@ -109,6 +118,8 @@ class SignatureReport:
     covers: str
     trust: TrustResult | None
     sender_match: bool | None
+    sender_address: str | None = None
+    usage: tuple[ValidationStatus, str] | None = None
 
     @property
     def status(self) -> str:
@@ -132,8 +143,14 @@ class SignatureReport:
 
     @property
     def trusted(self) -> bool | None:
-        """Chain to an anchor found; ``None`` when not judged (no trust store given)."""
+        """The signer certificate's path validated (RFC 5280 6.1, RFC 8550 4.4) for
+        signing; ``None`` when not judged (no trust store given or no certificate)."""
         return None if self.trust is None else self.trust.trusted
+
+    @property
+    def validation_status(self) -> ValidationStatus | None:
+        """The path validation status, ``None`` when not judged."""
+        return None if self.trust is None else self.trust.status
 
     @property
     def signer(self) -> SignerSummary | None:
@@ -198,7 +215,8 @@ class OpenedMessage:
 
     @property
     def ok(self) -> bool:
-        """One line: :attr:`valid`, every covering signer trusted and bound to From.
+        """One line: :attr:`valid`, every covering signer trusted (its path valid for
+        signing, RFC 5280 6 and RFC 8550 4.4) and bound to From (RFC 8550 section 3).
 
         Without a trust store, trust is unknown and ``ok`` is False: use :attr:`valid`
         for cryptographic validity alone.
@@ -208,6 +226,7 @@ class OpenedMessage:
             and self.trust_checked
             and all(s.trusted is True for s in self.covering)
             and all(s.sender_match is True for s in self.covering)
+            and all(s.usage is None for s in self.covering)
         )
 
     def problems(self) -> tuple[str, ...]:
@@ -227,9 +246,13 @@ class OpenedMessage:
                 out.append(f"{label}: invalid: {sig.reason}: {sig.result.detail}")
             if not self.trust_checked:
                 out.append(f"{label}: trust not judged (no trust store given)")
-            elif sig.trusted is not True:
-                why = sig.trust.reason if sig.trust is not None else "no signer certificate"
-                out.append(f"{label}: not trusted: {why}")
+            elif sig.trust is None:
+                out.append(f"{label}: not trusted: no signer certificate")
+            elif not sig.trust.trusted:
+                why = sig.trust.reason or sig.trust.status.description
+                out.append(f"{label}: not trusted ({sig.trust.status.value}): {why}")
+            if sig.usage is not None and (sig.trust is None or sig.trust.trusted):
+                out.append(f"{label}: {sig.usage[0].value}: {sig.usage[1]}")
             if sig.sender_match is not True:
                 out.append(f"{label}: signer not bound to the From address ({sig.sender_match})")
         return tuple(out)

@@ -20,6 +20,7 @@ from tests.peers import openssl
 class Pki:
     dir: Path
     root: Path
+    root_key: Path
     other_root: Path
     alice_cert: Path
     alice_key: Path
@@ -57,6 +58,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     return Pki(
         dir=d,
         root=_write(d / "root.pem", root.certificate.to_pem()),
+        root_key=_write(d / "root.key", private_key_to_pem(root.key)),
         other_root=_write(d / "other.pem", other.certificate.to_pem()),
         alice_cert=_write(d / "alice.pem", alice.certificate.to_pem()),
         alice_key=_write(d / "alice.key", private_key_to_pem(alice.key)),
@@ -201,11 +203,118 @@ def test_sign_no_certs_needs_certs_to_verify(pki: Pki, tmp_path: Path) -> None:
     assert proc.stdout == b"payload"
 
 
-def test_verify_accepts_crl_option(pki: Pki) -> None:
+def test_verify_trust_directory_and_system_trust(pki: Pki, tmp_path: Path) -> None:
     signed = _sign(pki)
-    proc = smime("verify", "--trust", pki.root, "--crl", pki.root, input=signed)
+    anchors = tmp_path / "anchors"
+    anchors.mkdir()
+    _write(anchors / "root.pem", pki.root.read_bytes())
+    proc = smime("verify", "--trust", anchors, input=signed)
     assert proc.returncode == 0, proc.stderr
-    assert b"M5" in smime("verify", "--help").stdout
+    # the system's anchors do not include the test root: not trusted, exit 1
+    proc = smime("verify", "--system-trust", input=signed)
+    assert proc.returncode == 1 and b"not trusted" in proc.stderr
+    proc = smime("verify", "--system-trust", "--trust", pki.root, input=signed)
+    assert proc.returncode == 0, proc.stderr
+    help_text = smime("verify", "--help").stdout
+    for option in (b"--system-trust", b"--ocsp", b"--revocation", b"--at-signing-time", b"--at"):
+        assert option in help_text
+
+
+def test_open_json_sender_address_and_validation(pki: Pki) -> None:
+    # PKITS through the command: tests/test_message_trust.py
+    proc = smime("open", "--json", "--trust", pki.root, input=_sign(pki))
+    assert proc.returncode == 0, proc.stderr
+    (sig,) = json.loads(proc.stdout)["signatures"]
+    assert sig["sender_match"] is True and sig["sender_address"] == "alice@example.org"
+    assert sig["validation"]["status"] == "valid" and sig["validation"]["time_source"] == "now"
+    text = smime("open", "--trust", pki.root, input=_sign(pki)).stdout.decode()
+    assert "path: valid" in text and "matched certificate address: alice@example.org" in text
+
+
+_CA_CONFIG = b"""[ca]
+default_ca = CA_default
+[CA_default]
+database = index.txt
+crlnumber = crlnumber
+default_md = sha256
+default_crl_days = 30
+"""
+
+
+@pytest.fixture(scope="module")
+def revoked_alice(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """An OpenSSL-made CRL (PEM) and OCSP response (DER) revoking alice's certificate."""
+    d = tmp_path_factory.mktemp("openssl-ca")
+    config = _write(d / "ca.cnf", _CA_CONFIG)
+    _write(d / "index.txt", b"")
+    _write(d / "crlnumber", b"01\n")
+    ca: list[str | Path] = ["-config", config, "-keyfile", pki.root_key, "-cert", pki.root]
+    openssl(["ca", *ca, "-revoke", pki.alice_cert, "-crl_reason", "keyCompromise"], cwd=d)
+    openssl(["ca", *ca, "-gencrl", "-out", d / "crl.pem"], cwd=d)
+    openssl(["ocsp", "-index", d / "index.txt", "-rsigner", pki.root, "-rkey", pki.root_key,
+             "-CA", pki.root, "-issuer", pki.root, "-cert", pki.alice_cert,
+             "-respout", d / "ocsp.der", "-ndays", "1"], cwd=d)  # fmt: skip
+    return d / "crl.pem", d / "ocsp.der"
+
+
+@pytest.mark.interop
+def test_verify_crl_and_ocsp_files(pki: Pki, revoked_alice: tuple[Path, Path]) -> None:
+    crl, ocsp = revoked_alice
+    signed = _sign(pki)
+    proc = smime("verify", "--trust", pki.root, "--crl", crl, input=signed)
+    assert proc.returncode == 1 and b"not trusted (revoked)" in proc.stderr
+    assert b"key_compromise" in proc.stderr
+    proc = smime("verify", "--trust", pki.root, "--ocsp", ocsp, "--revocation", "hard",
+                 input=signed)  # fmt: skip
+    assert proc.returncode == 1 and b"not trusted (revoked)" in proc.stderr
+    proc = smime("verify", "--trust", pki.root, "--revocation", "hard", input=signed)
+    assert proc.returncode == 1 and b"revocation_status_unknown" in proc.stderr
+    # a trust directory's CRLs are the store's too
+    anchors = crl.parent / "anchors"
+    anchors.mkdir(exist_ok=True)
+    _write(anchors / "root.pem", pki.root.read_bytes())
+    _write(anchors / "root.crl", crl.read_bytes())
+    proc = smime("verify", "--trust", anchors, input=signed)
+    assert proc.returncode == 1 and b"not trusted (revoked)" in proc.stderr
+    proc = smime("verify", "--trust", pki.root, input=signed)  # soft-fail by default
+    assert proc.returncode == 0, proc.stderr
+    proc = smime("open", "--json", "--trust", pki.root, "--crl", crl, input=signed)
+    (sig,) = json.loads(proc.stdout)["signatures"]
+    assert [s["origin"] for s in sig["validation"]["revocation"]] == ["store"]
+    assert sig["validation"]["revocation_status"][0]["reason"] == "key_compromise"
+
+
+def test_encrypt_trust_validates_recipients(pki: Pki) -> None:
+    proc = smime("encrypt", "--recipient", pki.bob_cert, "--trust", pki.root, "--in", pki.message)
+    assert proc.returncode == 0, proc.stderr
+    proc = smime("encrypt", "--recipient", pki.carol_cert, "--trust", pki.root,
+                 "--in", pki.message)  # fmt: skip
+    assert proc.returncode == 2
+    assert "does not validate" in _one_line_error(proc)
+    # without --trust nothing is validated
+    proc = smime("encrypt", "--recipient", pki.carol_cert, "--in", pki.message)
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("verify", "--trust", "ROOT", "--no-trust-check"),
+        ("verify", "--system-trust", "--no-trust-check"),
+        ("verify", "--trust", "ROOT", "--at", "yesterday"),
+        ("verify", "--trust", "ROOT", "--at", "2020-01-01", "--at-signing-time"),
+        ("verify", "--trust", "ROOT", "--revocation", "sometimes"),
+        ("verify", "--trust", "ROOT", "--crl", "ROOT"),  # a certificate is no CRL
+        ("verify", "--trust", "ROOT", "--ocsp", "ROOT"),
+        ("verify", "--trust", "/nonexistent/anchors"),
+        ("encrypt", "--recipient", "BOB", "--crl", "ROOT"),  # a CRL needs a store
+    ],
+)
+def test_trust_option_errors_exit_2(pki: Pki, args: tuple[str, ...]) -> None:
+    names = {"ROOT": str(pki.root), "BOB": str(pki.bob_cert)}
+    proc = smime(*(names.get(a, a) for a in args), input=_sign(pki))
+    assert proc.returncode == 2
+    _one_line_error(proc)
 
 
 # -- encrypt / decrypt / open ------------------------------------------------------------------

@@ -17,16 +17,17 @@ from smimelib._cli.io import (
     cms_in,
     cms_out,
     decryption_keys,
-    extra_certs,
     kek_recipient,
     load_identity,
     password_recipient,
     read_certs,
     read_file,
     read_input,
-    trust_store,
     write_output,
 )
+from smimelib._cli.trustopts import TrustOptions, trust_options
+from smimelib._message.recipients import check_recipients
+from smimelib._message.signers import SignerJudge
 from smimelib.cms import KeyTransRecipient, Recipient
 from smimelib.crypto import KeyType
 from smimelib.errors import DecodeError, UsageError
@@ -35,6 +36,7 @@ from smimelib.message import open as open_message
 from smimelib.message import sign_to_bytes
 from smimelib.mime import SmimeKind, classify, decode_body, parse_raw
 from smimelib.pki import Certificate
+from smimelib.report import SignatureReport
 
 __all__ = ["cmd_decrypt", "cmd_encrypt", "cmd_sign", "cmd_verify"]
 
@@ -86,10 +88,14 @@ def cmd_sign(args: argparse.Namespace) -> int:
     return 0
 
 
-def _verify_mime(args: argparse.Namespace, data: bytes) -> tuple[bool, bytes, list[str]]:
-    trust = trust_store(args)
-    extra = extra_certs(args)
-    report = open_message(data, trust=trust, certificates=extra)
+def _verify_mime(opts: TrustOptions, data: bytes) -> tuple[bool, bytes, list[str]]:
+    report = open_message(
+        data,
+        trust=opts.store,
+        certificates=opts.certificates,
+        validation=opts.policy,
+        validation_time=opts.at,
+    )
     problems: list[str] = []
     for layer in report.layers:
         problems.extend(f"layer {layer.depth}: {p}" for p in layer.problems)
@@ -99,36 +105,42 @@ def _verify_mime(args: argparse.Namespace, data: bytes) -> tuple[bool, bytes, li
         if not sig.valid:
             problems.append(f"signature {i}: invalid: {sig.reason}: {sig.result.detail}")
             continue
-        if trust is None or sig.trusted:
-            continue
-        why = sig.trust.reason if sig.trust is not None else "no signer certificate"
-        problems.append(f"signature {i}: not trusted: {why}")
+        if opts.store is not None:
+            problems.extend(_trust_problem(i, sig))
     problems.extend(str(f) for f in report.findings if f.code == "root-not-signed")
     return not problems, report.content_bytes, problems
 
 
-def _verify_cms(args: argparse.Namespace, data: bytes) -> tuple[bool, bytes, list[str]]:
-    trust = trust_store(args)
-    extra = extra_certs(args)
+def _trust_problem(index: int, sig: SignatureReport) -> list[str]:
+    if sig.trust is None:
+        return [f"signature {index}: not trusted: no signer certificate"]
+    if not sig.trust.trusted:
+        why = sig.trust.reason or sig.trust.status.description
+        return [f"signature {index}: not trusted ({sig.trust.status.value}): {why}"]
+    return []
+
+
+def _verify_cms(
+    args: argparse.Namespace, opts: TrustOptions, data: bytes
+) -> tuple[bool, bytes, list[str]]:
     der = cms_in(data, args.inform)
     content = read_file(args.content, "content file") if args.content is not None else None
-    result = cms.verify_signed_data(der, content=content, certificates=extra)
+    result = cms.verify_signed_data(der, content=content, certificates=opts.certificates)
     problems: list[str] = []
     if not result.signers:
         problems.append("the SignedData has no signers")
-    for i, signer in enumerate(result.signers):
-        if not signer.all_valid:
-            problems.append(f"signature {i}: invalid: {signer.describe()}")
-            continue
-        if trust is None:
-            continue
-        if signer.certificate is None:
-            problems.append(f"signature {i}: not trusted: no signer certificate")
-            continue
-        pool = [*result.certificates, *extra]
-        judged = trust.validate(signer.certificate, pool)
-        if not judged.trusted:
-            problems.append(f"signature {i}: not trusted: {judged.reason}")
+    judge = SignerJudge(
+        trust=opts.store,
+        policy=opts.policy,
+        certificates=opts.certificates,
+        validation_time=opts.at,
+        sender=None,
+    )
+    for i, sig in enumerate(judge.reports(result, 0, "/")):
+        if not sig.result.all_valid:
+            problems.append(f"signature {i}: invalid: {sig.result.describe()}")
+        elif opts.store is not None:
+            problems.extend(_trust_problem(i, sig))
     out = result.content if result.content is not None else (content or b"")
     return not problems, out, problems
 
@@ -136,17 +148,18 @@ def _verify_cms(args: argparse.Namespace, data: bytes) -> tuple[bool, bytes, lis
 def cmd_verify(args: argparse.Namespace) -> int:
     """Verify every signature; write the signed content (RFC 8551 3.5, RFC 5652 5.6).
 
-    CRLs given with ``--crl`` are read but not yet checked (revocation is milestone M5).
+    Signer certificates are validated (RFC 5280 section 6, RFC 8550 4.4) against the
+    ``--trust`` / ``--system-trust`` anchors with the ``--crl`` / ``--ocsp`` revocation
+    data and the message's own CRLs, unless ``--no-trust-check``.
     """
-    for path in args.crl or ():
-        read_file(path, "CRL file")
     if args.content is not None and args.inform == "mime":
         raise UsageError("--content applies to detached raw CMS (--inform der or pem)")
+    opts = trust_options(args)
     data = read_input(args)
     if args.inform == "mime":
-        ok, content, problems = _verify_mime(args, data)
+        ok, content, problems = _verify_mime(opts, data)
     else:
-        ok, content, problems = _verify_cms(args, data)
+        ok, content, problems = _verify_cms(args, opts, data)
     for line in problems:
         print(f"smime: verification failed: {line}", file=sys.stderr)
     if not ok:
@@ -174,16 +187,30 @@ def _recipients(args: argparse.Namespace) -> list[Certificate | Recipient]:
 
 
 def cmd_encrypt(args: argparse.Namespace) -> int:
-    """Encrypt (RFC 8551 3.3 for MIME output; RFC 5652 6 / RFC 5083 for raw CMS)."""
+    """Encrypt (RFC 8551 3.3 for MIME output; RFC 5652 6 / RFC 5083 for raw CMS).
+
+    Recipient certificates that may not encrypt (RFC 8550 4.4.2, 4.4.4) are refused;
+    with ``--trust`` / ``--system-trust`` so are those whose path does not validate.
+    """
     if args.inform not in ("mime", "binary"):
         raise UsageError("encrypt reads --inform mime or binary")
     recipients = _recipients(args)
+    opts = trust_options(args, required=False)
     data = read_input(args)
     if args.outform == "mime":
-        out = _smtp_bytes(
-            encrypt_message(_as_entity(data, args.inform), recipients, cipher=args.cipher)
+        sealed = encrypt_message(
+            _as_entity(data, args.inform),
+            recipients,
+            cipher=args.cipher,
+            trust=opts.store,
+            validation=opts.policy,
+            certificates=opts.certificates,
         )
+        out = _smtp_bytes(sealed)
     else:
+        check_recipients(
+            recipients, trust=opts.store, policy=opts.policy, certificates=opts.certificates
+        )
         out = cms_out(cms.encrypt(data, recipients, cipher=args.cipher), args.outform)
     write_output(args, out)
     return 0

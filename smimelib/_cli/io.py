@@ -12,7 +12,6 @@ from smimelib.cms import KEK, KEKRecipient, Password, PasswordRecipient, Recipie
 from smimelib.errors import DecodeError, UsageError
 from smimelib.pki import Certificate, Identity, load_certificates, load_private_key
 from smimelib.pki.pem import is_pem, pem_blocks, pem_encode
-from smimelib.pki.trust import TrustStore
 
 __all__ = [
     "CMS_PEM_LABEL",
@@ -23,7 +22,6 @@ __all__ = [
     "read_certs",
     "read_file",
     "read_input",
-    "trust_store",
     "write_output",
 ]
 
@@ -165,25 +163,3 @@ def _kek_id(args: argparse.Namespace) -> bytes:
         return bytes.fromhex(args.kek_id)
     except ValueError:
         raise UsageError(f"--kek-id {args.kek_id!r} is not hex") from None
-
-
-def trust_store(args: argparse.Namespace) -> TrustStore | None:
-    """The anchors of ``--trust`` (None with ``--no-trust-check``)."""
-    if args.no_trust_check:
-        if args.trust:
-            raise UsageError("--trust and --no-trust-check exclude each other")
-        return None
-    if not args.trust:
-        raise UsageError("give --trust CA.pem (repeatable) or --no-trust-check")
-    anchors: list[Certificate] = []
-    for path in args.trust:
-        anchors.extend(read_certs(path, "trust anchor file"))
-    return TrustStore(anchors)
-
-
-def extra_certs(args: argparse.Namespace) -> list[Certificate]:
-    """The untrusted certificates of ``--certs`` (repeatable)."""
-    out: list[Certificate] = []
-    for path in args.certs or ():
-        out.extend(read_certs(path, "certificate file"))
-    return out

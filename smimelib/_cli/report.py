@@ -10,21 +10,16 @@ import sys
 from email.message import EmailMessage
 from typing import Any
 
-from smimelib._cli.io import (
-    decryption_keys,
-    extra_certs,
-    read_file,
-    read_input,
-    trust_store,
-    write_output,
-)
+from smimelib._cli.io import decryption_keys, read_input, write_output
+from smimelib._cli.trustopts import trust_options
 from smimelib.message import open as open_message
 from smimelib.message import sign_and_encrypt
 from smimelib.pki.builder import make_ca, make_smime_identity
+from smimelib.pki.path_results import RevocationOutcome, RevocationSource, TrustResult
 from smimelib.pki.trust import TrustStore
 from smimelib.report import OpenedMessage, SignatureReport
 
-__all__ = ["cmd_demo", "cmd_open", "report_json", "report_ok", "report_text"]
+__all__ = ["cmd_demo", "cmd_open", "report_json", "report_ok", "report_text", "validation_json"]
 
 
 def report_ok(report: OpenedMessage, *, trust_checked: bool) -> bool:
@@ -34,11 +29,59 @@ def report_ok(report: OpenedMessage, *, trust_checked: bool) -> bool:
         return False
     if not trust_checked:
         return True
-    return all(s.trusted is True for s in report.covering)
+    return all(s.trusted is True and s.usage is None for s in report.covering)
 
 
 def _time(moment: datetime.datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
+
+
+def _source(source: RevocationSource) -> dict[str, Any]:
+    return {
+        "kind": source.kind,
+        "origin": source.origin,
+        "issuer": source.issuer,
+        "this_update": _time(source.this_update),
+        "next_update": _time(source.next_update),
+        "number": source.number,
+        "used": source.used,
+        "problem": source.problem,
+    }
+
+
+def _outcome(subject: str, outcome: RevocationOutcome) -> dict[str, Any]:
+    return {
+        "subject": subject,
+        "state": outcome.state.value,
+        "reason": None if outcome.reason is None else outcome.reason.name.lower(),
+        "revocation_date": _time(outcome.revocation_date),
+        "invalidity_date": _time(outcome.invalidity_date),
+        "detail": outcome.detail,
+    }
+
+
+def validation_json(result: TrustResult) -> dict[str, Any]:
+    """The ``"validation"`` object of one signature (RFC 5280 6.1.6 outputs, revocation)."""
+    chain = [c.subject.rfc4514() for c in result.chain]
+    return {
+        "status": result.status.value,
+        "reason": result.reason,
+        "chain": chain,
+        "failing_certificate": None
+        if result.failing_certificate is None
+        else result.failing_certificate.subject.rfc4514(),
+        "revocation": [_source(s) for s in result.revocation_sources],
+        # one outcome per certificate except the anchor, in chain order
+        "revocation_status": [
+            _outcome(subject, outcome)
+            for subject, outcome in zip(chain, result.revocation, strict=False)
+        ],
+        "time": _time(result.validation_time),
+        "time_source": result.time_source.value,
+        "purpose": result.purpose.value,
+        "user_constrained_policy_set": sorted(result.user_constrained_policy_set),
+        "findings": list(result.findings),
+    }
 
 
 def _signature(sig: SignatureReport) -> dict[str, Any]:
@@ -49,6 +92,10 @@ def _signature(sig: SignatureReport) -> dict[str, Any]:
         "detail": sig.result.detail,
         "trusted": sig.trusted is True,
         "trust_reason": None if sig.trust is None else sig.trust.reason,
+        "validation": None if sig.trust is None else validation_json(sig.trust),
+        "usage": None
+        if sig.usage is None
+        else {"status": sig.usage[0].value, "reason": sig.usage[1]},
         "signer": None
         if signer is None
         else {
@@ -61,6 +108,7 @@ def _signature(sig: SignatureReport) -> dict[str, Any]:
         "covers": sig.covers,
         "layer": sig.layer,
         "sender_match": sig.sender_match,
+        "sender_address": sig.sender_address,
     }
 
 
@@ -90,6 +138,23 @@ def report_json(report: OpenedMessage, *, ok: bool) -> dict[str, Any]:
     }
 
 
+def _trust_lines(sig: SignatureReport) -> list[str]:
+    result = sig.trust
+    if result is None:
+        return []
+    lines = [f"  path: {result.status.value}" + (f": {result.reason}" if result.reason else "")]
+    if result.chain:
+        lines.append("  chain: " + " <- ".join(c.subject.rfc4514() for c in result.chain))
+    when = _time(result.validation_time) or "now"
+    lines.append(f"  validated at {when} ({result.time_source.value})")
+    sources = result.revocation_sources
+    if sources:
+        used = sum(1 for s in sources if s.used)
+        lines.append(f"  revocation: {len(sources)} source(s) consulted, {used} used")
+    lines.extend(f"  note: {finding}" for finding in result.findings)
+    return lines
+
+
 def report_text(report: OpenedMessage, *, ok: bool) -> str:
     """The human report: layers, signatures, sender match, findings, the inner message."""
     lines = [f"status: {'ok' if ok else 'NOT ok'}"]
@@ -106,8 +171,13 @@ def report_text(report: OpenedMessage, *, ok: bool) -> str:
         lines.append(f"signature {i}: {sig.status} by {who}, {trusted}, covers {sig.covers}")
         if sig.signing_time is not None:
             lines.append(f"  signing time (claimed): {sig.signing_time.isoformat()}")
+        lines.extend(_trust_lines(sig))
         match = {True: "yes", False: "NO", None: "unknown (no single From)"}[sig.sender_match]
         lines.append(f"  signer matches From {report.sender or '-'}: {match}")
+        if sig.sender_address is not None:
+            lines.append(f"  matched certificate address: {sig.sender_address}")
+        if sig.usage is not None:
+            lines.append(f"  not a signing certificate ({sig.usage[0].value}): {sig.usage[1]}")
     for finding in report.findings:
         lines.append(f"finding: {finding}")
     for problem in report.problems():
@@ -130,15 +200,21 @@ def cmd_open(args: argparse.Namespace) -> int:
     """Peel every layer and print the report (RFC 8551 section 3); ``--out`` the content.
 
     Exit 0 needs at least one signature over the whole message: an unsigned message is
-    reported, but not "verified". CRLs (``--crl``) are read, not yet checked (M5).
+    reported, but not "verified". Signer certificates are validated (RFC 5280 section 6,
+    RFC 8550 4.4) with the trust options (see :mod:`smimelib._cli.trustopts`).
     """
-    for path in args.crl or ():
-        read_file(path, "CRL file")
     keys = decryption_keys(args)
-    trust = trust_store(args)
+    opts = trust_options(args)
     data = read_input(args)
-    report = open_message(data, keys=keys, trust=trust, certificates=extra_certs(args))
-    ok = report_ok(report, trust_checked=trust is not None)
+    report = open_message(
+        data,
+        keys=keys,
+        trust=opts.store,
+        certificates=opts.certificates,
+        validation=opts.policy,
+        validation_time=opts.at,
+    )
+    ok = report_ok(report, trust_checked=opts.store is not None)
     if args.json:
         sys.stdout.write(json.dumps(report_json(report, ok=ok), indent=2) + "\n")
     else:

@@ -13,8 +13,9 @@ accept gives ``None``: the sender is then unbound, never guessed.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-__all__ = ["addresses_match", "parse_mailbox"]
+__all__ = ["addresses_match", "matching_address", "parse_mailbox"]
 
 # RFC 5322 3.2.3 atext, plus UTF-8 (RFC 6532 3.2)
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u0080-\U0010ffff]"
@@ -86,10 +87,48 @@ def parse_mailbox(value: str) -> str | None:
     return _addr_spec(inner)
 
 
+def _ascii_lower(text: str) -> str:
+    # only A-Z fold: str.lower() would also fold e.g. KELVIN SIGN U+212A to "k", letting a
+    # look-alike domain match (RFC 8550 section 3 asks for ASCII case-insensitivity)
+    return text.translate(_ASCII_FOLD)
+
+
+_ASCII_FOLD = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+
+
+def _domain_key(domain: str) -> str:
+    """A domain in the form compared: labels ASCII lower-cased, A-labels as U-labels
+    (RFC 8398 section 5: an SmtpUTF8Mailbox holds U-labels, a From header either)."""
+    return ".".join(_u_label(label) for label in _ascii_lower(domain).split("."))
+
+
+def _u_label(label: str) -> str:
+    if not label.startswith("xn--"):
+        return label
+    try:
+        return label[4:].encode("ascii").decode("punycode")
+    except (UnicodeError, ValueError):
+        return label  # not a valid A-label: compared as written
+
+
 def addresses_match(addr_spec: str, candidate: str) -> bool:
-    """Local parts equal exactly, domains equal ignoring ASCII case (RFC 8550 section 3)."""
+    """Local parts equal exactly, domains equal ignoring ASCII case (RFC 8550 section 3;
+    RFC 8398 section 5 for internationalized addresses: A-labels compare as U-labels)."""
     left, _, left_domain = addr_spec.rpartition("@")
     right, _, right_domain = candidate.rpartition("@")
-    if not left or not right:
+    if not left or not right or not left_domain or not right_domain:
         return False
-    return left == right and left_domain.lower() == right_domain.lower()
+    return left == right and _domain_key(left_domain) == _domain_key(right_domain)
+
+
+def matching_address(addr_spec: str, candidates: Sequence[str]) -> str | None:
+    """The first of ``candidates`` (a certificate's addresses, RFC 8550 section 3) that
+    :func:`addresses_match` ``addr_spec``, or ``None``."""
+    for candidate in candidates[:_MAX_CANDIDATES]:
+        if addresses_match(addr_spec, candidate):
+            return candidate
+    return None
+
+
+#: most certificate addresses compared (a hostile certificate may list thousands)
+_MAX_CANDIDATES = 256

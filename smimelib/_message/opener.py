@@ -15,8 +15,8 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from smimelib._message.address import addresses_match, parse_mailbox
 from smimelib._message.build import split_fields
+from smimelib._message.signers import SignerJudge, sender_of
 from smimelib.asn1.oids import name_of
 from smimelib.cms import (
     ID_AUTH_ENVELOPED_DATA,
@@ -50,6 +50,7 @@ from smimelib.mime import (
     verification_candidates,
 )
 from smimelib.pki.certificate import Certificate
+from smimelib.pki.path_results import ValidationPolicy
 from smimelib.pki.trust import TrustStore
 from smimelib.report import Finding, Layer, LayerType, OpenedMessage, SignatureReport
 
@@ -367,17 +368,6 @@ def _final_message(outer: bytes, inner: bytes, limits: MimeLimits) -> tuple[byte
     return data, parse_raw(data, limits)
 
 
-def _sender(root: RawEntity) -> str | None:
-    froms = root.get_all("From")
-    return parse_mailbox(froms[0]) if len(froms) == 1 else None
-
-
-def _sender_match(addr: str | None, emails: Sequence[str]) -> bool | None:
-    if addr is None:
-        return None
-    return any(addresses_match(addr, e) for e in emails)
-
-
 def _check_integrity(state: _State) -> None:
     """``require_integrity``: every unauthenticated layer must hold a validly signed one."""
     for index, layer in enumerate(state.layers):
@@ -407,6 +397,7 @@ def open_message(
     policy: Policy,
     require_integrity: bool,
     limits: MimeLimits,
+    validation: ValidationPolicy,
     certificates: Sequence[Certificate] = (),
     validation_time: datetime.datetime | None = None,
 ) -> OpenedMessage:
@@ -429,23 +420,22 @@ def open_message(
         if current is not data
         else (data, parse_raw(data, limits))
     )
-    sender = _sender(final_root)
+    sender, from_problem = sender_of(final_root)
+    if from_problem is not None and state.pending:
+        state.findings.append(from_problem)
+    judge = SignerJudge(
+        trust=trust,
+        policy=validation,
+        certificates=state.certificates,
+        validation_time=validation_time,
+        sender=sender,
+    )
     signatures: list[SignatureReport] = []
     for result, layer_depth, covers in state.pending:
-        for signer in result.signers:
-            cert = signer.certificate
-            trust_result = (
-                trust.validate(
-                    cert,
-                    (*result.certificates, *state.certificates),
-                    validation_time,
-                    policy=policy,
-                )
-                if trust is not None and cert is not None
-                else None
-            )
-            match = _sender_match(sender, cert.mailboxes if cert is not None else ())
-            signatures.append(SignatureReport(signer, layer_depth, covers, trust_result, match))
+        signatures.extend(judge.reports(result, layer_depth, covers))
+    for finding in judge.findings:
+        if finding not in state.findings:
+            state.findings.append(finding)
     signers_by_layer = {
         (s.layer, s.result.certificate.der) for s in signatures if s.result.certificate is not None
     }

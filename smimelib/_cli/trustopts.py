@@ -1,0 +1,162 @@
+"""The trust options of ``smime verify``, ``open`` and ``encrypt`` (RFC 5280 6, RFC 8550).
+
+``--trust F`` (repeatable: a PEM bundle, a DER certificate or a directory of them),
+``--system-trust`` (the operating system's anchors, opt-in), ``--no-trust-check``,
+``--certs F`` (untrusted certificates for path building), ``--crl F`` (PEM or DER CRLs),
+``--ocsp F`` (DER OCSP responses), ``--revocation off|soft|hard``, and for verifying
+``--at TIME`` / ``--at-signing-time``. Files given here become part of the store for
+this run only; certificates and CRLs carried by a message never do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+from dataclasses import dataclass
+
+from smimelib._cli.io import read_certs, read_file
+from smimelib.errors import UsageError
+from smimelib.pki.certificate import Certificate
+from smimelib.pki.crl import CertificateList, load_crls
+from smimelib.pki.path_results import RevocationMode, ValidationPolicy
+from smimelib.pki.trust import TrustStore
+
+__all__ = ["TrustOptions", "add_store_options", "add_trust_options", "trust_options"]
+
+_MODES = {
+    "off": RevocationMode.OFF,
+    "soft": RevocationMode.SOFT_FAIL,
+    "hard": RevocationMode.HARD_FAIL,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TrustOptions:
+    """What the trust options asked for.
+
+    :ivar store: the trust store (``None``: ``--no-trust-check``, or no ``--trust`` for
+        ``encrypt``).
+    :ivar policy: the validation policy (revocation mode, at-signing-time).
+    :ivar certificates: the ``--certs`` certificates (untrusted).
+    :ivar at: the ``--at`` validation time, ``None`` for now.
+    """
+
+    store: TrustStore | None
+    policy: ValidationPolicy
+    certificates: tuple[Certificate, ...]
+    at: datetime.datetime | None
+
+
+def add_store_options(p: argparse.ArgumentParser) -> None:
+    """The options that build a trust store and a validation policy."""
+    p.add_argument(
+        "--trust",
+        action="append",
+        metavar="CA",
+        help="trust anchors: PEM bundle, DER certificate or directory (repeatable)",
+    )
+    p.add_argument(
+        "--system-trust", action="store_true", help="also trust the system's CA certificates"
+    )
+    p.add_argument("--certs", action="append", metavar="FILE", help="extra untrusted certificates")
+    p.add_argument("--crl", action="append", metavar="FILE", help="CRLs, PEM or DER (repeatable)")
+    p.add_argument("--ocsp", action="append", metavar="FILE", help="DER OCSP response (repeatable)")
+    p.add_argument(
+        "--revocation",
+        choices=tuple(_MODES),
+        default="soft",
+        help="revocation checking: off, soft (unknown status is reported; default) or hard "
+        "(unknown status fails)",
+    )
+
+
+def add_trust_options(p: argparse.ArgumentParser) -> None:
+    """:func:`add_store_options` plus what verifying signatures needs."""
+    add_store_options(p)
+    p.add_argument("--no-trust-check", action="store_true", help="judge signatures alone")
+    p.add_argument(
+        "--at",
+        metavar="TIME",
+        help="validate certificates at this ISO 8601 time (UTC unless an offset is given)",
+    )
+    p.add_argument(
+        "--at-signing-time",
+        action="store_true",
+        help="validate certificates at each signature's claimed signing time",
+    )
+
+
+def _parse_time(text: str) -> datetime.datetime:
+    try:
+        moment = datetime.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"--at {text!r} is not an ISO 8601 time (2026-11-29T12:00:00Z)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment
+
+
+def _anchors(paths: list[str], system: bool) -> tuple[list[Certificate], list[CertificateList]]:
+    """Anchors from files and directories (with the CRLs a directory holds, c_rehash
+    ``.r0`` files included), plus the system's when asked."""
+    anchors: list[Certificate] = []
+    crls: list[CertificateList] = []
+    for path in paths:
+        if os.path.isdir(path):
+            found = TrustStore.from_directory(path)
+            if not found.anchors:
+                raise UsageError(f"trust anchor directory {path!r} holds no certificate")
+            anchors.extend(found.anchors)
+            crls.extend(found.crls)
+        else:
+            anchors.extend(read_certs(path, "trust anchor file"))
+    if system:
+        anchors.extend(TrustStore.system().anchors)
+    return anchors, crls
+
+
+def _crls(paths: list[str]) -> list[CertificateList]:
+    out: list[CertificateList] = []
+    for path in paths:
+        found = load_crls(read_file(path, "CRL file"))
+        if not found:
+            raise UsageError(f"CRL file {path!r} holds no CRL")
+        out.extend(found)
+    return out
+
+
+def trust_options(args: argparse.Namespace, *, required: bool = True) -> TrustOptions:
+    """The store, policy, certificates and time the options ask for.
+
+    With ``required`` (verify, open) one of ``--trust``, ``--system-trust`` or
+    ``--no-trust-check`` must be given; without it (encrypt) no store means no
+    validation of recipients.
+    """
+    no_check: bool = getattr(args, "no_trust_check", False)
+    paths: list[str] = args.trust or []
+    if no_check and (paths or args.system_trust):
+        raise UsageError("--trust/--system-trust and --no-trust-check exclude each other")
+    at_text: str | None = getattr(args, "at", None)
+    at_signing: bool = getattr(args, "at_signing_time", False)
+    if at_text is not None and at_signing:
+        raise UsageError("--at and --at-signing-time exclude each other")
+    if required and not (no_check or paths or args.system_trust):
+        raise UsageError("give --trust CA (repeatable), --system-trust, or --no-trust-check")
+    certificates: list[Certificate] = []
+    for path in args.certs or ():
+        certificates.extend(read_certs(path, "certificate file"))
+    policy = ValidationPolicy(revocation=_MODES[args.revocation], at_signing_time=at_signing)
+    at = _parse_time(at_text) if at_text is not None else None
+    store = None
+    if paths or args.system_trust:
+        anchors, directory_crls = _anchors(paths, args.system_trust)
+        crls = [*directory_crls, *_crls(args.crl or [])]
+        responses = [read_file(path, "OCSP response file") for path in args.ocsp or ()]
+        store = TrustStore(anchors, crls=crls, ocsp_responses=responses)
+    elif args.crl or args.ocsp:
+        for path in args.crl or ():
+            read_file(path, "CRL file")  # an unreadable file is still a usage error
+        if not no_check:
+            raise UsageError("--crl and --ocsp need --trust or --system-trust")
+    return TrustOptions(store, policy, tuple(certificates), at)
