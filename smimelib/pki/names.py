@@ -301,10 +301,11 @@ class Name:
     significant first); the string form reverses it (RFC 4514 section 2.1).
     """
 
-    __slots__ = ("_der", "_rdns")
+    __slots__ = ("_der", "_key", "_rdns")
 
     _der: bytes
     _rdns: tuple[RDN, ...]
+    _key: tuple[tuple[tuple[str, object], ...], ...] | None
 
     def __init__(self, rdns: Iterable[RDN] = ()) -> None:
         # A built name holds its attributes in the DER order it is encoded in (X.690 11.6),
@@ -312,12 +313,14 @@ class Name:
         rdn_tuple = tuple(RDN(tuple(sorted(r.attributes, key=_der_key))) for r in rdns)
         object.__setattr__(self, "_rdns", rdn_tuple)
         object.__setattr__(self, "_der", der.sequence(*(r.to_der() for r in rdn_tuple)))
+        object.__setattr__(self, "_key", None)
 
     @classmethod
     def _received(cls, rdns: tuple[RDN, ...], encoded: bytes) -> Name:
         obj = cls.__new__(cls)
         object.__setattr__(obj, "_rdns", rdns)
         object.__setattr__(obj, "_der", encoded)
+        object.__setattr__(obj, "_key", None)
         return obj
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -415,9 +418,20 @@ class Name:
             return True
         if len(self._rdns) != len(other._rdns):
             return False
-        return all(
-            a._match_key() == b._match_key() for a, b in zip(self._rdns, other._rdns, strict=True)
-        )
+        return self.match_key == other.match_key
+
+    @property
+    def match_key(self) -> tuple[tuple[tuple[str, object], ...], ...]:
+        """A hashable key equal for two names exactly when :meth:`matches` says so.
+
+        Computed once per name: path building and CRL-signer searches compare one
+        name with hundreds, and the string preparation dominates otherwise.
+        """
+        key = self._key
+        if key is None:
+            key = tuple(r._match_key() for r in self._rdns)
+            object.__setattr__(self, "_key", key)
+        return key
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Name):

@@ -297,7 +297,10 @@ class ValidationPolicy:
     :ivar strict: enforce the RFC 5280 certificate-profile MUSTs that real-world mail
         certificates often break (AKI/SKI presence, serial number range, DER time
         forms, anchor basicConstraints); when False they are reported as findings.
-    :ivar max_chain_length: longest path tried, end entity and anchor included.
+    :ivar max_chain_length: longest path tried, end entity and anchor included;
+        self-issued intermediates (key rollover) are not counted, as for
+        pathLenConstraint (RFC 5280 6.1.4 (l)), but no path is ever longer than twice
+        this limit.
     :ivar max_candidates: most issuer candidates examined over one path search.
     :ivar max_paths: most complete candidate paths validated before giving up.
     """

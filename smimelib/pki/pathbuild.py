@@ -31,13 +31,11 @@ name (``NAME_CHAINING``), a self-issued certificate that is not a trust anchor
 from __future__ import annotations
 
 import datetime
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from smimelib.errors import SmimeError, UsageError
 from smimelib.pki.certificate import Certificate
-from smimelib.pki.names import Name
 from smimelib.pki.path_results import ValidationPolicy, ValidationStatus
 
 __all__ = ["PathFailure", "PathSearch", "build_paths"]
@@ -144,11 +142,11 @@ class PathSearch:
             *((c, True) for c in anchor_list),
             *((c, False) for c in pool),
         )
-        # candidates bucketed by a name key coarser than Name.matches, so that one
-        # expansion compares names only with plausible issuers, not the whole pool
-        self._by_name: dict[_NameKey, list[int]] = {}
+        # candidates bucketed by the RFC 5280 7.1 name key, so that one expansion looks
+        # only at issuers whose subject matches, not at the whole pool
+        self._by_name: dict[object, list[int]] = {}
         for index, (cand, _) in enumerate(self._issuers):
-            self._by_name.setdefault(_name_key(cand.subject), []).append(index)
+            self._by_name.setdefault(cand.subject.match_key, []).append(index)
         self._target = target
         self._at = at
         self._max_length = limits.max_chain_length
@@ -288,10 +286,8 @@ class PathSearch:
     def _candidates(self, child: Certificate) -> list[tuple[Certificate, bool]]:
         wanted = _authority_key_id(child)
         found: list[tuple[tuple[int, int, int, int], Certificate, bool]] = []
-        for index in self._by_name.get(_name_key(child.issuer), ()):
+        for index in self._by_name.get(child.issuer.match_key, ()):
             cand, is_anchor = self._issuers[index]
-            if not cand.subject.matches(child.issuer):
-                continue
             key_id = _key_id(cand)
             if wanted is None or key_id is None:
                 rank = _KEY_ID_UNKNOWN
@@ -322,26 +318,6 @@ def build_paths(
     7.1) for RFC 5280 section 6.1 validation; nothing is verified here.
     """
     return PathSearch(target, anchors, intermediates, at=at, policy=policy)
-
-
-_NameKey = tuple[tuple[tuple[str, object], ...], ...]
-
-
-def _name_key(name: Name) -> _NameKey:
-    # Coarser than RFC 5280 7.1 comparison (Name.matches): equal DER gives equal keys,
-    # and values that match after case folding and white-space compression still match
-    # with all white space removed; undecodable values compare by their encoding.
-    rdns = []
-    for rdn in name.rdns:
-        parts: list[tuple[str, object]] = []
-        for attr in rdn.attributes:
-            if attr.value is None:
-                parts.append((attr.oid, attr.raw_value))
-            else:
-                folded = unicodedata.normalize("NFKC", attr.value).casefold()
-                parts.append((attr.oid, "".join(folded.split())))
-        rdns.append(tuple(sorted(parts, key=repr)))
-    return tuple(rdns)
 
 
 def _dedupe(certs: Iterable[Certificate]) -> list[Certificate]:

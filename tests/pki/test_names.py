@@ -186,12 +186,17 @@ def test_matches_folds_case_space_and_string_type() -> None:
     assert printable.matches(utf8) and utf8.matches(printable)
     assert not printable.matches(Name.build([("O", "Example Corp"), ("CN", "Bob")]))
     assert not printable.matches(Name.build([("CN", "Alice")]))
+    # the match key is what path building buckets issuers by: equal exactly when matching
+    assert printable.match_key == utf8.match_key
+    assert printable.match_key != Name.build([("O", "Example Corp"), ("CN", "Bob")]).match_key
+    assert printable.match_key != Name.build([("CN", "Alice")]).match_key
 
 
 def test_matches_treats_an_rdn_as_a_set() -> None:
     a = Name([RDN((NameAttribute.build("OU", "x"), NameAttribute.build("CN", "y")))])
     b = Name([RDN((NameAttribute.build("CN", "Y"), NameAttribute.build("OU", "X")))])
     assert a.matches(b)
+    assert a.match_key == b.match_key
 
 
 def test_name_is_immutable_and_hashable() -> None:

@@ -30,6 +30,7 @@ from typing import Any
 
 import pytest
 
+import smimelib
 from smimelib.crypto.algorithms import DEFAULT_POLICY, LEGACY_POLICY
 from smimelib.pki.certificate import Certificate
 from smimelib.pki.crl import CertificateList
@@ -150,19 +151,11 @@ def test_pkits_direct(run: _Run) -> None:
     assert result.validation_time == _AT
 
 
-@functools.cache
-def _opener() -> Any:
-    # smimelib.open is helper M's wiring; the S/MIME runs need it to exist
-    import smimelib
-
-    return smimelib.open
-
-
 @pytest.mark.parametrize("run", _RUNS, ids=[r.id for r in _RUNS])
 def test_pkits_smime(run: _Run) -> None:
     test = run.test
     anchor = _cert(test["trust_anchor"])
-    report = _opener()(
+    report = smimelib.open(
         load_vector(_ROOT + test["smime"]["file"]),
         trust=TrustStore([anchor]),
         validation=run.policy(),
