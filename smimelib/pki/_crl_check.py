@@ -309,6 +309,19 @@ def _validate_signer(
     """None when ``cand`` validates to the path's anchor, else why not (6.3.3 (f))."""
     if ctx.validate_signer is None:
         return "the CRL signer is not on the path and no signer validator was given"
+    reason = signer_problem(cand, path, at, ctx)
+    if reason is None:
+        return None
+    return f"the CRL signer {cand.subject.rfc4514()!r} does not validate: {reason}"
+
+
+def signer_problem(
+    cand: Certificate, path: Sequence[Certificate], at: datetime.datetime, ctx: CRLContext
+) -> str | None:
+    """Why ``cand`` (a CRL signer or OCSP responder off the path) does not validate to
+    the path's anchor, or None when it does; asked once per signer, anchor and time."""
+    if ctx.validate_signer is None:
+        return "no signer validator was given"
     key = (cand.der, path[0].der, at)
     memo = ctx.signer_memo.get(key)
     if memo is None:
@@ -318,10 +331,7 @@ def _validate_signer(
         except SmimeError as exc:
             memo = (False, exc.message)
         ctx.signer_memo[key] = memo
-    ok, reason = memo
-    if ok:
-        return None
-    return f"the CRL signer {cand.subject.rfc4514()!r} does not validate: {reason}"
+    return None if memo[0] else memo[1]
 
 
 # -- delta CRLs (6.3.3 (g)) -------------------------------------------------------------------

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from smimelib.asn1 import tlv
 from smimelib.errors import PolicyError, SmimeError, UnsupportedAlgorithm
-from smimelib.pki._crl_check import CRLContext, refuse_md5
+from smimelib.pki._crl_check import CRLContext, refuse_md5, signer_problem
 from smimelib.pki.certificate import Certificate
 from smimelib.pki.ocsp import (
     OID_OCSP_NOCHECK,
@@ -26,7 +26,7 @@ from smimelib.pki.ocsp import (
     OCSPResponse,
     SingleResponse,
 )
-from smimelib.pki.path_results import RevocationSource, RevocationState, ValidationStatus
+from smimelib.pki.path_results import RevocationSource, RevocationState
 
 __all__ = ["OCSPVerdict", "check_ocsp"]
 
@@ -119,16 +119,8 @@ def _authorised(
     if cand.extension(OID_OCSP_NOCHECK) is not None or ctx.validate_signer is None:
         # id-pkix-ocsp-nocheck: the client trusts the responder for its lifetime (4.2.2.2.1)
         return None
-    key = (cand.der, path[0].der, at)
-    memo = ctx.signer_memo.get(key)
-    if memo is None:
-        try:
-            result = ctx.validate_signer(cand, path, at)
-            memo = (result.status is ValidationStatus.VALID, result.reason or result.status.value)
-        except SmimeError as exc:
-            memo = (False, exc.message)
-        ctx.signer_memo[key] = memo
-    return None if memo[0] else f"the delegated responder does not validate: {memo[1]}"
+    reason = signer_problem(cand, path, at, ctx)
+    return None if reason is None else f"the delegated responder does not validate: {reason}"
 
 
 def _judge(

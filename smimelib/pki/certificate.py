@@ -48,7 +48,6 @@ from smimelib.errors import (
     CertificateError,
     DecodeError,
     LimitExceeded,
-    SignatureError,
     SmimeError,
     UsageError,
 )
@@ -258,21 +257,18 @@ class Certificate:
         :raises PolicyError: the algorithm or key is refused by ``policy``.
         :raises UnsupportedAlgorithm: the signature algorithm is not implemented.
         """
-        if self.signature_algorithm != self.tbs_signature_algorithm:
-            raise SignatureError(
-                "signatureAlgorithm differs from the TBSCertificate signature field"
-                " (RFC 5280 section 4.1.1.2)"
-            )
-        if self._signature_unused_bits:
-            raise SignatureError("signatureValue has unused bits; it cannot be a signature")
-        from smimelib.crypto.signatures import verify
+        from smimelib.pki._signed import verify_signed
 
-        verify(
+        verify_signed(
             issuer_public_key,
             self.signature_algorithm,
             self.tbs_der,
             self.signature_value,
+            self._signature_unused_bits,
             policy=policy,
+            what="certificate",
+            inner_algorithm=self.tbs_signature_algorithm,
+            section="4.1.1.2",
         )
 
     def verify_issued_by(self, issuer: Certificate, *, policy: Policy = DEFAULT_POLICY) -> None:

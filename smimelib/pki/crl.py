@@ -279,14 +279,7 @@ class CertificateList:
         :raises PolicyError: the algorithm or key is refused by ``policy``.
         :raises UnsupportedAlgorithm: the signature algorithm is not implemented.
         """
-        if self.signature_algorithm != self.tbs_signature_algorithm:
-            raise SignatureError(
-                "CRL signatureAlgorithm differs from the TBSCertList signature field"
-                " (RFC 5280 section 5.1.1.2)"
-            )
-        if self._signature_unused_bits:
-            raise SignatureError("CRL signatureValue has unused bits; it cannot be a signature")
-        from smimelib.crypto.signatures import verify
+        from smimelib.pki._signed import verify_signed
         from smimelib.pki.certificate import Certificate
 
         if isinstance(issuer, Certificate):
@@ -296,7 +289,17 @@ class CertificateList:
                 raise SignatureError(f"cannot verify the CRL: {exc.message}") from None
         else:
             key = issuer
-        verify(key, self.signature_algorithm, self.tbs_der, self.signature_value, policy=policy)
+        verify_signed(
+            key,
+            self.signature_algorithm,
+            self.tbs_der,
+            self.signature_value,
+            self._signature_unused_bits,
+            policy=policy,
+            what="CRL",
+            inner_algorithm=self.tbs_signature_algorithm,
+            section="5.1.1.2",
+        )
 
     # -- encodings and value semantics ----------------------------------------------------
     def to_pem(self) -> bytes:

@@ -212,21 +212,21 @@ class OCSPResponse:
             raise SignatureError(
                 f"the OCSP response is {self.response_status.name.lower()}: nothing is signed"
             )
-        if self._signature_unused_bits:
-            raise SignatureError("OCSP signature has unused bits; it cannot be a signature")
-        from smimelib.crypto.signatures import verify
         from smimelib.errors import CertificateError
+        from smimelib.pki._signed import verify_signed
 
         try:
             key = responder.public_key
         except CertificateError as exc:
             raise SignatureError(f"cannot verify the OCSP response: {exc.message}") from None
-        verify(
+        verify_signed(
             key,
             self.signature_algorithm,
             self.tbs_response_data,
             self.signature_value,
+            self._signature_unused_bits,
             policy=policy,
+            what="OCSP response",
         )
 
     def __eq__(self, other: object) -> bool:
