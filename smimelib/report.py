@@ -253,8 +253,16 @@ class OpenedMessage:
                 out.append(f"{label}: not trusted ({sig.trust.status.value}): {why}")
             if sig.usage is not None and (sig.trust is None or sig.trust.trusted):
                 out.append(f"{label}: {sig.usage[0].value}: {sig.usage[1]}")
-            if sig.sender_match is not True:
-                out.append(f"{label}: signer not bound to the From address ({sig.sender_match})")
+            if sig.sender_match is False:
+                out.append(
+                    f"{label}: no address of the signer's certificate is the From address"
+                    f" {self.sender} (RFC 8550 section 3)"
+                )
+            elif sig.sender_match is None:
+                out.append(
+                    f"{label}: the message has no single From address to bind the signer to"
+                    " (RFC 8550 section 3)"
+                )
         return tuple(out)
 
     def raise_for_status(self) -> OpenedMessage:

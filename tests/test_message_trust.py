@@ -349,3 +349,25 @@ def test_cli_open_json_validation() -> None:
     assert val["time"] == "2011-04-15T00:00:00+00:00" and val["time_source"] == "caller"
     assert all(s["origin"] == "message" for s in val["revocation"])
     assert any(s["kind"] == "crl" and s["used"] for s in val["revocation"])
+
+
+def test_cli_open_text_warns_about_an_unbound_sender() -> None:
+    # PKITS end-entity certificates carry no e-mail address: the path is valid, the exit
+    # status (which judges validity and trust) is 0, and the missing sender binding is
+    # printed as a warning, not as a problem contradicting "status: ok"
+    eml = vector_path("pkits/smime/SignedValidSignaturesTest1.eml")
+    proc = run_smime("open", "--trust", _PKITS_ANCHOR, "--at", _PKITS_AT, "--in", eml)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.decode().splitlines()
+    assert lines[0] == "status: ok"
+    assert not any(line.startswith("problem:") for line in lines)
+    assert any(
+        line.startswith("warning: signature 0: no address of the signer's certificate is the From")
+        for line in lines
+    )
+    revoked = vector_path("pkits/smime/SignedInvalidRevokedEETest3.eml")
+    proc = run_smime("open", "--trust", _PKITS_ANCHOR, "--at", _PKITS_AT, "--in", revoked)
+    assert proc.returncode == 1
+    lines = proc.stdout.decode().splitlines()
+    assert lines[0] == "status: NOT ok"
+    assert any(line.startswith("problem: signature 0: not trusted (revoked)") for line in lines)

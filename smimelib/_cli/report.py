@@ -180,8 +180,9 @@ def report_text(report: OpenedMessage, *, ok: bool) -> str:
             lines.append(f"  not a signing certificate ({sig.usage[0].value}): {sig.usage[1]}")
     for finding in report.findings:
         lines.append(f"finding: {finding}")
-    for problem in report.problems():
-        lines.append(f"problem: {problem}")
+    # what the exit status does not judge (the sender binding) is a warning when it is 0
+    label = "warning" if ok else "problem"
+    lines.extend(f"{label}: {problem}" for problem in report.problems())
     msg = report.message
     lines.append(f"subject: {msg.get('Subject', '')}")
     body = msg.get_body(("plain",)) if isinstance(msg, EmailMessage) else None
