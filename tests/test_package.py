@@ -106,6 +106,9 @@ def test_readme_python_examples_run() -> None:
         if "report" in namespace:
             assert namespace["report"].ok  # type: ignore[attr-defined]
             assert namespace["report"].message["Subject"] == "Lunch"  # type: ignore[attr-defined]
+        if "checked" in namespace:
+            assert namespace["checked"].trusted  # type: ignore[attr-defined]
+            assert len(namespace["checked"].chain) == 2  # type: ignore[attr-defined]
         if "opened" in namespace:
             assert namespace["opened"].content == b"secret"  # type: ignore[attr-defined]
             assert namespace["opened"].integrity_protected  # type: ignore[attr-defined]
