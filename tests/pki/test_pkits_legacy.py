@@ -1,0 +1,263 @@
+"""NIST PKITS 1.0 (2003 data: RSA-1024, SHA-1): all 250 runs, twice, plus the refusal.
+
+``vectors/pkits/legacy-v1.0/`` holds the original PKITS data set: the same 224 tests,
+file names and expected results as 1.0.1 (``pkits.json``), but RSA-1024 keys, SHA-1
+signatures, certificates valid 2001-2011, and S/MIME messages in the old shape real
+mail archives still hold: opaque ``application/pkcs7-mime`` signed-data, SHA-1, no
+signed attributes (RFC 5652 5.4: the signature is over the content itself).
+
+Every run is judged as in ``test_pkits.py`` (RFC 5280 section 6 with hard-fail CRL
+checking, the run's four 6.1.1 inputs, at ``defaults.legacy_v1_0.validation_time``):
+
+* directly through ``TrustStore([anchor]).validate(...)``, and
+* through ``smimelib.open`` of the test's opaque signed message, trusting only the
+  anchor (certificates and CRLs come from the message);
+
+with an algorithm policy that explicitly allows SHA-1 and 1024-bit RSA. Under the
+default policy (RFC 8551 section 2, RFC 8550) the same data must be refused: the path
+with status ``ALGORITHM`` at the first certificate below the anchor, the message
+signature with ``algorithm-refused``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+import smimelib
+from smimelib.cms.results import Reason, SignerResult
+from smimelib.crypto.algorithms import Policy
+from smimelib.pki.certificate import Certificate
+from smimelib.pki.crl import CertificateList
+from smimelib.pki.path_results import (
+    PolicySettings,
+    RevocationMode,
+    RevocationState,
+    TrustResult,
+    ValidationPolicy,
+    ValidationStatus,
+)
+from smimelib.pki.trust import TrustStore
+from smimelib.report import LayerType, OpenedMessage
+from tests.vectors import load_vector, vector_path
+
+_ROOT = "pkits/"
+_LEGACY = _ROOT + "legacy-v1.0/"
+_SHA1 = "1.3.14.3.2.26"
+
+# The 2003 data can only be read with SHA-1 signatures and 1024-bit RSA keys allowed:
+# every certificate, CRL and message of the set uses them, and RFC 8551 section 2 /
+# RFC 8550 make a conforming default refuse both. A caller reading an old mail archive
+# must say so explicitly; nothing else is relaxed (no MD5, no non-standard uses).
+_LEGACY_ALGORITHMS = Policy(allow_weak=True, min_rsa_bits=1024)
+# 4.1.4-4.1.6 are DSA-1024 (a LEGACY algorithm): allowed for those three tests only
+_LEGACY_DSA_ALGORITHMS = Policy(allow_weak=True, allow_legacy=True, min_rsa_bits=1024)
+
+
+@functools.cache
+def _suite() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(load_vector(_ROOT + "pkits.json"))
+    return data
+
+
+@functools.cache
+def _cert(name: str) -> Certificate:
+    return Certificate.from_der(load_vector(_LEGACY + name))
+
+
+@functools.cache
+def _crl(name: str) -> CertificateList:
+    return CertificateList.from_der(load_vector(_LEGACY + name))
+
+
+@dataclass(frozen=True)
+class _Run:
+    test: dict[str, Any]
+    run: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return f"{self.test['id']}-run{self.run['run']}"
+
+    @property
+    def expected(self) -> str:
+        return "valid" if self.run["expected"] == "valid" else str(self.run["reason"])
+
+    @property
+    def dsa(self) -> bool:
+        return "dsa" in self.test["features"]
+
+    def accepts(self, status: str) -> bool:
+        # 4.8.19: an explicitText over 200 characters may also be rejected, for any reason
+        if self.run.get("also_acceptable") == "invalid" and status != "valid":
+            return True
+        return status == self.expected
+
+    def policy(self, algorithms: Policy | None = None) -> ValidationPolicy:
+        s = self.run["settings"]
+        settings = PolicySettings(
+            initial_policy_set=frozenset(s["initial_policy_set"]),
+            initial_explicit_policy=s["initial_explicit_policy"],
+            initial_policy_mapping_inhibit=s["initial_policy_mapping_inhibit"],
+            initial_inhibit_any_policy=s["initial_inhibit_any_policy"],
+        )
+        if algorithms is None:
+            algorithms = _LEGACY_DSA_ALGORITHMS if self.dsa else _LEGACY_ALGORITHMS
+        return ValidationPolicy(
+            settings=settings, revocation=RevocationMode.HARD_FAIL, algorithms=algorithms
+        )
+
+    def validate(self, policy: ValidationPolicy) -> TrustResult:
+        test = self.test
+        hints = sorted({*test["path"][1:-1], *test["other_certs"]})
+        return TrustStore([_cert(test["trust_anchor"])]).validate(
+            _cert(test["target"]),
+            intermediates=[_cert(name) for name in hints],
+            at=_AT,
+            policy=policy,
+            crls=[_crl(name) for name in test["crls"]],
+        )
+
+    def open(self, policy: ValidationPolicy) -> OpenedMessage:
+        return smimelib.open(
+            load_vector(_LEGACY + self.test["smime"]["file"]),
+            trust=TrustStore([_cert(self.test["trust_anchor"])]),
+            validation=policy,
+            validation_time=_AT,
+        )
+
+
+_RUNS = [_Run(t, r) for t in _suite()["tests"] for r in t["runs"]]
+_AT = datetime.datetime.fromisoformat(_suite()["defaults"]["legacy_v1_0"]["validation_time"])
+# one run per test (the first: PKITS' default inputs) for the default-policy refusal
+_FIRST_RUNS = [r for r in _RUNS if r.run["run"] == 1]
+
+
+def test_legacy_set_is_complete_and_is_the_2003_issue() -> None:
+    assert _suite()["defaults"]["legacy_v1_0"]["directory"] == "legacy-v1.0/"
+    assert len(_RUNS) == 250 and len(_FIRST_RUNS) == 224
+    counts = {d: len(list(vector_path(_LEGACY + d).iterdir())) for d in ("certs", "crls", "smime")}
+    assert counts == {"certs": 405, "crls": 173, "smime": 224}
+    # same names as 1.0.1, different objects: a 1.0 key never matches a 1.0.1 certificate
+    for name in sorted(p.name for p in vector_path(_LEGACY + "certs").iterdir()):
+        assert load_vector(_LEGACY + "certs/" + name) != load_vector(_ROOT + "certs/" + name)
+    anchor = _cert(_suite()["defaults"]["trust_anchor"])
+    assert anchor.public_key.size_bits == 1024
+    assert anchor.signature_algorithm.oid == "1.2.840.113549.1.1.5"  # sha1WithRSAEncryption
+    assert anchor.not_before.year == 2001 and anchor.not_after.year == 2011
+    assert anchor.valid_at(_AT)
+
+
+def _check(run: _Run, result: TrustResult, *, where: str, signer: str) -> None:
+    got = result.status.value
+    assert run.accepts(got), (
+        f"{run.id} ({run.test['title']}) {where}: expected {run.expected}, got {got}:"
+        f" {result.reason}"
+    )
+    assert result.validation_time == _AT
+    if result.chain:
+        assert result.chain[0] == _cert(signer), f"{run.id} {where}: chain of another certificate"
+    if got != "valid" or run.expected != "valid":
+        return
+    expected_set = frozenset(run.run["expected_user_constrained_policy_set"])
+    assert result.user_constrained_policy_set == expected_set, f"{run.id} {where}: policy set"
+    # hard-fail CRL checking: every certificate but the anchor was found good
+    assert len(result.revocation) == len(result.chain) - 1
+    assert all(o.state is RevocationState.GOOD for o in result.revocation), run.id
+    assert all(s.origin == "message" for s in result.revocation_sources if s.used)
+    if signer == run.test["target"]:
+        path = tuple(_cert(name) for name in reversed(run.test["path"]))
+        assert result.chain == path, f"{run.id} {where}: unexpected chain"
+    # the SHA-1 certificate signatures the policy let through are reported (one sentence
+    # per certificate name: a self-issued certificate and its CA share one)
+    accepted = [f for f in result.findings if "accepted by the policy" in f]
+    assert 1 <= len(accepted) <= len(result.chain) - 1, f"{run.id} {where}: {result.findings}"
+    assert all("sha1" in f.lower() for f in accepted), f"{run.id} {where}: {accepted}"
+
+
+@pytest.mark.parametrize("run", _RUNS, ids=[r.id for r in _RUNS])
+def test_pkits_legacy_direct(run: _Run) -> None:
+    result = run.validate(run.policy())
+    _check(run, result, where="direct", signer=run.test["target"])
+
+
+def _legacy_shape(run: _Run, report: OpenedMessage) -> SignerResult:
+    assert len(report.layers) == 1 and report.layers[0].type is LayerType.SIGNED
+    assert report.layers[0].form == "application/pkcs7-mime", run.id
+    assert len(report.signatures) == 1, f"{run.id}: one signature expected"
+    result = report.signatures[0].result
+    assert result.signer_info.signed_attrs is None, f"{run.id}: signed attributes"
+    assert result.digest_algorithm.oid == _SHA1, run.id
+    return result
+
+
+@pytest.mark.parametrize("run", _RUNS, ids=[r.id for r in _RUNS])
+def test_pkits_legacy_smime(run: _Run) -> None:
+    report = run.open(run.policy())
+    result = _legacy_shape(run, report)
+    signature = report.signatures[0]
+    # PKITS: the message signature itself is good in every case
+    assert signature.valid, f"{run.id}: the S/MIME signature does not verify: {result.detail}"
+    assert result.weak, f"{run.id}: SHA-1 accepted by policy must be reported as weak"
+    codes = {finding.split(":", 1)[0] for finding in result.findings}
+    assert "weak-algorithm" in codes, run.id
+    if not run.dsa:
+        assert "weak-key" in codes, f"{run.id}: RSA-1024 accepted by policy must be reported"
+    assert signature.trust is not None
+    _check(run, signature.trust, where="S/MIME", signer=run.test["smime"]["signer"])
+
+
+@pytest.mark.parametrize("run", _FIRST_RUNS, ids=[r.id for r in _FIRST_RUNS])
+def test_pkits_legacy_refused_by_default_policy(run: _Run) -> None:
+    # RFC 5280 6.1.3 (a)(1) checks the signatures from the anchor down: the first
+    # certificate below the anchor is SHA-1-signed by an RSA-1024 key, so that is where
+    # the default policy stops, whatever the PKITS test is about. Only the two
+    # name-chaining tests end earlier: no path can be built, so nothing is verified.
+    policy = run.policy(Policy())
+    direct = run.validate(policy)
+    report = run.open(policy)
+    result = _legacy_shape(run, report)
+    signature = report.signatures[0]
+    assert signature.trust is not None
+    for where, trust in (("direct", direct), ("S/MIME", signature.trust)):
+        if run.expected == "name_chaining":
+            assert trust.status is ValidationStatus.NAME_CHAINING, f"{run.id} {where}"
+            continue
+        assert trust.status is ValidationStatus.ALGORITHM, (
+            f"{run.id} {where}: {trust.status.value}: {trust.reason}"
+        )
+        # the chain tried ends with the anchor; the certificate it signed is the one refused
+        assert trust.chain[-1] == _cert(run.test["trust_anchor"]), f"{run.id} {where}"
+        assert trust.failing_certificate == trust.chain[-2], f"{run.id} {where}"
+        if where == "direct" or run.test["smime"]["signer"] == run.test["target"]:
+            assert trust.chain[-2] == _cert(run.test["path"][1]), f"{run.id} {where}"
+        assert trust.reason is not None and "refused by the algorithm policy" in trust.reason
+        assert "sha1WithRSAEncryption is weak" in trust.reason, trust.reason
+    # the message signature is refused too (its SHA-1 digest first), never verified
+    assert not signature.valid and not report.ok, run.id
+    assert result.reason is Reason.ALGORITHM_REFUSED, f"{run.id}: {result.reason}"
+    assert result.detail is not None and result.detail.startswith("sha1 is weak"), result.detail
+    assert result.signature_valid is None
+
+
+def test_pkits_legacy_needs_both_allowances() -> None:
+    # Each of the two explicit allowances is needed on its own: SHA-1 alone still
+    # fails on the 1024-bit keys, 1024-bit RSA alone still fails on SHA-1.
+    run = _RUNS[0]
+    assert run.id == "4.1.1-run1"
+    assert run.validate(run.policy()).status is ValidationStatus.VALID
+    sha1_only = run.validate(run.policy(Policy(allow_weak=True)))
+    assert sha1_only.status is ValidationStatus.ALGORITHM
+    assert sha1_only.reason is not None and "RSA key of 1024 bits" in sha1_only.reason
+    rsa1024_only = run.validate(run.policy(Policy(min_rsa_bits=1024)))
+    assert rsa1024_only.status is ValidationStatus.ALGORITHM
+    assert rsa1024_only.reason is not None
+    assert "sha1WithRSAEncryption is weak" in rsa1024_only.reason
+    report = run.open(run.policy(Policy(allow_weak=True)))
+    assert report.signatures[0].result.reason is Reason.ALGORITHM_REFUSED
+    assert "RSA key of 1024 bits" in (report.signatures[0].result.detail or "")
