@@ -20,6 +20,7 @@ __all__ = [
     "CertificateError",
     "DecodeError",
     "DecryptionError",
+    "FetchError",
     "LimitExceeded",
     "PasswordError",
     "PathValidationError",
@@ -130,6 +131,21 @@ class CertificateError(SmimeError):
 
 class PathValidationError(CertificateError):
     """A certification path could not be built or did not validate (RFC 5280 section 6)."""
+
+
+class FetchError(SmimeError):
+    """Revocation data could not be fetched: a network error, an HTTP error status, a
+    response over the size limit, a redirect to a refused scheme, or a timeout.
+
+    Raised only by fetchers the caller chose (nothing is fetched by default); the
+    revocation checker records it as the problem of that source.
+
+    :ivar url: the URL concerned, when there is one.
+    """
+
+    def __init__(self, message: str, *, url: str | None = None) -> None:
+        self.url = url
+        super().__init__(message)
 
 
 class UsageError(SmimeError, ValueError):

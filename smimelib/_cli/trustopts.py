@@ -4,8 +4,10 @@
 ``--system-trust`` (the operating system's anchors, opt-in), ``--no-trust-check``,
 ``--certs F`` (untrusted certificates for path building), ``--crl F`` (PEM or DER CRLs),
 ``--ocsp F`` (DER OCSP responses), ``--revocation off|soft|hard``, and for verifying
-``--at TIME`` / ``--at-signing-time``. Files given here become part of the store for
-this run only; certificates and CRLs carried by a message never do.
+``--at TIME`` / ``--at-signing-time`` and ``--fetch-revocation`` (opt-in: fetch CRLs and
+OCSP responses over HTTP from the locations certificates name, RFC 5280 4.2.1.13 /
+4.2.2.1, RFC 6960; nothing is fetched without it). Files given here become part of the
+store for this run only; certificates and CRLs carried by a message never do.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from smimelib._cli.io import read_certs, read_file
 from smimelib.errors import UsageError
 from smimelib.pki.certificate import Certificate
 from smimelib.pki.crl import CertificateList, load_crls
+from smimelib.pki.fetch import HttpRevocationFetcher
 from smimelib.pki.path_results import RevocationMode, ValidationPolicy
 from smimelib.pki.trust import TrustStore
 
@@ -85,6 +88,12 @@ def add_trust_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="validate certificates at each signature's claimed signing time",
     )
+    p.add_argument(
+        "--fetch-revocation",
+        action="store_true",
+        help="fetch CRLs and OCSP responses over HTTP from the URLs in the certificates "
+        "when the given ones do not decide (off by default: no network access)",
+    )
 
 
 def _parse_time(text: str) -> datetime.datetime:
@@ -143,6 +152,9 @@ def trust_options(args: argparse.Namespace, *, required: bool = True) -> TrustOp
         raise UsageError("--at and --at-signing-time exclude each other")
     if required and not (no_check or paths or args.system_trust):
         raise UsageError("give --trust CA (repeatable), --system-trust, or --no-trust-check")
+    fetch: bool = getattr(args, "fetch_revocation", False)
+    if fetch and (no_check or args.revocation == "off"):
+        raise UsageError("--fetch-revocation needs a trust check with --revocation soft or hard")
     certificates: list[Certificate] = []
     for path in args.certs or ():
         certificates.extend(read_certs(path, "certificate file"))
@@ -153,7 +165,8 @@ def trust_options(args: argparse.Namespace, *, required: bool = True) -> TrustOp
         anchors, directory_crls = _anchors(paths, args.system_trust)
         crls = [*directory_crls, *_crls(args.crl or [])]
         responses = [read_file(path, "OCSP response file") for path in args.ocsp or ()]
-        store = TrustStore(anchors, crls=crls, ocsp_responses=responses)
+        fetcher = HttpRevocationFetcher() if fetch else None
+        store = TrustStore(anchors, crls=crls, ocsp_responses=responses, fetcher=fetcher)
     elif args.crl or args.ocsp:
         for path in args.crl or ():
             read_file(path, "CRL file")  # an unreadable file is still a usage error

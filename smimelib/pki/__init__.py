@@ -15,7 +15,8 @@
   (RFC 5280 section 6.3);
 * :mod:`smimelib.pki.validation` -- RFC 5280 section 6.1 path validation;
   :mod:`smimelib.pki.pathbuild` -- path building;
-* :mod:`smimelib.pki.trust` -- trust stores and :meth:`TrustStore.validate`.
+* :mod:`smimelib.pki.trust` -- trust stores and :meth:`TrustStore.validate`;
+* :mod:`smimelib.pki.fetch` -- the opt-in HTTP fetcher of CRLs and OCSP responses.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from smimelib.pki.builder import CertificateBuilder, make_ca, make_smime_identit
 from smimelib.pki.certificate import Certificate, load_certificates
 from smimelib.pki.crl import CertificateList, IssuingDistributionPoint, RevokedEntry, load_crls
 from smimelib.pki.extensions import BasicConstraints, Extension, KeyUsage
+from smimelib.pki.fetch import FetchError, HttpRevocationFetcher
 from smimelib.pki.general_names import GeneralName, GeneralNameKind
 from smimelib.pki.identity import Identity
 from smimelib.pki.keys import (
@@ -83,8 +85,10 @@ __all__ = [
     "CertificateBuilder",
     "CertificateList",
     "Extension",
+    "FetchError",
     "GeneralName",
     "GeneralNameKind",
+    "HttpRevocationFetcher",
     "Identity",
     "IssuingDistributionPoint",
     "KeyPurpose",
