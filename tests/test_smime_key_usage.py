@@ -244,8 +244,11 @@ def test_recipient_validation_with_a_trust_store(pki: _Pki) -> None:
     allow = ValidationPolicy(allow_invalid_recipients=True)
     sealed = smime.encrypt(msg, [stranger.certificate], trust=pki.trust, validation=allow)
     assert b"Hello." in smime.open(_wire(sealed), keys=[stranger]).content_bytes
-    # without a store nothing is validated (only the key usage rules apply)
-    smime.encrypt(msg, [_expired(pki)])
+    # without a store there is no path to validate, but the validity period still counts
+    with pytest.raises(PolicyError, match=r"is not valid at .*allow_invalid_recipients"):
+        smime.encrypt(msg, [_expired(pki)])
+    sealed = smime.encrypt(msg, [_expired(pki)], validation=allow)
+    assert sealed["Content-Type"].startswith("application/pkcs7-mime")
 
 
 def test_recipient_path_through_given_intermediates(pki: _Pki) -> None:

@@ -4,8 +4,8 @@ A certificate whose keyUsage forbids key transport and key agreement, or whose
 extendedKeyUsage excludes e-mail protection, is never encrypted to: that is the
 certificate issuer's statement about the key, whatever the caller's trust settings.
 With a trust store, every recipient certificate must also validate (RFC 5280 section 6)
-for :attr:`~smimelib.pki.path_results.KeyPurpose.ENCRYPT`, unless the caller's policy
-says ``allow_invalid_recipients``.
+for :attr:`~smimelib.pki.path_results.KeyPurpose.ENCRYPT`; without one it must at least
+be within its validity period. The caller's policy can say ``allow_invalid_recipients``.
 """
 
 from __future__ import annotations
@@ -69,7 +69,19 @@ def check_recipients(
         if problem is not None:
             status, reason = problem
             raise PolicyError(f"refused recipient {reason} ({status.value})")
-        if trust is None or policy.allow_invalid_recipients:
+        if policy.allow_invalid_recipients:
+            continue
+        if trust is None:
+            # no anchors to build a path to, but an expired certificate's key may be
+            # long retired or compromised unnoticed (RFC 5280 4.1.2.5): never encrypt to
+            # it silently
+            moment = at if at is not None else datetime.datetime.now(datetime.UTC)
+            if not cert.valid_at(moment):
+                raise PolicyError(
+                    f"{_name(cert)} is not valid at {moment.isoformat(timespec='seconds')}"
+                    f" (valid {cert.not_before.isoformat()} to {cert.not_after.isoformat()});"
+                    " ValidationPolicy(allow_invalid_recipients=True) encrypts to it anyway"
+                )
             continue
         result = trust.validate(cert, certificates, at, policy=policy, purpose=KeyPurpose.ENCRYPT)
         if not result.trusted:
