@@ -13,6 +13,7 @@ accept gives ``None``: the sender is then unbound, never guessed.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 __all__ = ["addresses_match", "matching_address", "parse_mailbox"]
@@ -25,6 +26,9 @@ _QUOTED = re.compile(r'"(?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\[\x20-\x7e\t])*"')
 _PHRASE_WORD = re.compile(rf'(?:{_ATEXT}|\.)+|"(?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\[\x20-\x7e\t])*"')
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _MAX_LENGTH = 998  # RFC 5322 2.1.1
+#: Unicode categories never accepted in an addr-spec: format, control, surrogate,
+#: private use, unassigned, and separators other than ASCII space
+_INVISIBLE = frozenset({"Cf", "Cc", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
 
 
 def _addr_spec(text: str) -> str | None:
@@ -38,6 +42,12 @@ def _addr_spec(text: str) -> str | None:
         return None
     if "=?" in local or "=?" in domain:
         return None  # an encoded word where RFC 2047 section 5 forbids one
+    if any(unicodedata.category(char) in _INVISIBLE for char in text if ord(char) > 0x7E):
+        # Format and separator characters (zero-width space, soft hyphen, bidi
+        # overrides) render as nothing or reorder the text: "alice\u200b@good.com" shows
+        # as alice@good.com. RFC 6532 3.2 allows UTF-8 but no such character has a
+        # place in an address (RFC 8264 9.1 disallows them in identifiers).
+        return None
     return text
 
 
@@ -106,7 +116,13 @@ def _u_label(label: str) -> str:
     if not label.startswith("xn--"):
         return label
     try:
-        return label[4:].encode("ascii").decode("punycode")
+        u_label = label[4:].encode("ascii").decode("punycode")
+        # Only a real A-label stands for a U-label (RFC 5890 2.3.2.1): "xn--good-" decodes
+        # to the ASCII "good" and must not bind mail from good.com, and a non-canonical
+        # encoding (upper-case basic code points) is not the A-label of its decoding.
+        if u_label.isascii() or u_label.encode("punycode").decode("ascii") != label[4:]:
+            return label
+        return u_label
     except (UnicodeError, ValueError):
         return label  # not a valid A-label: compared as written
 

@@ -171,7 +171,10 @@ class SignerJudge:
         at, source = self._moment(signer)
         return self._trust.validate(
             cert,
-            (*carried, *self._certificates),
+            # the caller's certificates first: path building tries candidates of equal
+            # rank in the order given, and message certificates are hints that must never
+            # be preferred over the caller's (RFC 8550 4.1, THREATS "key replacement")
+            (*self._certificates, *carried),
             at,
             policy=self._policy,
             purpose=KeyPurpose.SIGN,

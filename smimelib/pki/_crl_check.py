@@ -248,13 +248,15 @@ def _key_for(cert: Certificate, path: Sequence[Certificate]) -> PublicKey:
 
 def _find_signer(
     crl: CertificateList,
+    exclude: Certificate | None,
     issuer: Certificate,
     path: Sequence[Certificate],
     at: datetime.datetime,
     ctx: CRLContext,
 ) -> _Signer:
-    """The certificate whose key signed ``crl`` and may sign CRLs (6.3.3 (e), (f))."""
-    seen: set[bytes] = set()
+    """The certificate whose key signed ``crl`` and may sign CRLs (6.3.3 (e), (f));
+    never ``exclude`` (the end entity being checked, on the direct-CRL route)."""
+    seen: set[bytes] = set() if exclude is None else {exclude.der}
     candidates: list[Certificate] = []
     for cand in (issuer, *reversed(path), *ctx.pool):
         if cand.der in seen or not cand.subject.matches(crl.issuer):
@@ -295,6 +297,18 @@ def _find_signer(
         if cand in path:
             # Certificates of the path are validated by the path validation itself.
             return _Signer(cand)
+        if ku is None and not (
+            cand.issuer.matches(issuer.subject) or cand.issuer.matches(issuer.issuer)
+        ):
+            # RFC 5280 4.2.1.3: a certificate whose key verifies CRLs MUST carry keyUsage
+            # with cRLSign. Without it, accept only a signer certified by the issuer or by
+            # the issuer's own CA (PKITS 4.4.19): otherwise an end entity that any other
+            # CA under the anchor named like the issuer could clear a revoked certificate.
+            problem = (
+                "the CRL signer off the path has no keyUsage asserting cRLSign and was not"
+                " certified by the issuer or its CA (RFC 5280 4.2.1.3, 6.3.3 (f))"
+            )
+            continue
         verdict = _validate_signer(cand, path, at, ctx)
         if verdict is not None:
             problem = verdict
@@ -374,7 +388,11 @@ def _delta_for(
             problem = "the delta CRL has unknown critical extensions"
         if problem is None:
             try:
+                # MD5 is refused whatever the policy, as for complete CRLs (RFC 6151)
+                refuse_md5(delta.signature_algorithm)
                 delta.verify_signature(_key_for(signer, path), policy=ctx.algorithms)
+            except (PolicyError, UnsupportedAlgorithm) as exc:
+                problem = f"the delta CRL signature algorithm is refused: {exc.message}"
             except SmimeError:
                 problem = "the delta CRL signature does not verify (6.3.3 (g)(2))"
         if problem is not None:
@@ -439,11 +457,19 @@ def check_crls(
             if not interim - reasons_mask:
                 src.refuse("covers no reasons beyond those already checked (6.3.3 (d))")
                 continue
+            # A direct CRL is signed by the certificate's issuer (RFC 5280 5.1.1, 6.3.3 (f)),
+            # never by the end entity itself: a self-issued one (3.2) carries its issuer's
+            # name and, being on the path, would be trusted as the signer, so its holder
+            # could clear its own revocation. (A cRLIssuer in the certificate's own
+            # distribution point is the CA's word and may name it: PKITS 4.14.30.)
+            exclude = cert if dp.crl_issuer is None and not cert.is_ca else None
             # the path is part of the key: signers on the path are trusted through it
-            memo_key = (crl.der, issuer.der, tuple(c.der for c in path), at)
+            path_key = tuple(c.der for c in path) + (() if exclude is None else (b"-" + cert.der,))
+            memo_key = (crl.der, issuer.der, path_key, at)
             signer = ctx.crl_signers.get(memo_key)
             if signer is None:
-                signer = ctx.crl_signers[memo_key] = _find_signer(crl, issuer, path, at, ctx)
+                signer = _find_signer(crl, exclude, issuer, path, at, ctx)
+                ctx.crl_signers[memo_key] = signer
             if signer.cert is None:
                 src.refuse(signer.problem or "no CRL signer")
                 failure = failure or signer.failure

@@ -13,15 +13,17 @@ Name forms handled (4.2.1.10):
 * directoryName: the subject DN (when not empty) and SAN directoryNames; a subtree
   matches the names that begin with its RDNs (RFC 5280 7.1 comparison per RDN);
 * rfc822Name: SAN rfc822Names, SmtpUTF8Mailbox otherNames (RFC 8398 section 6, the
-  domain as A-labels) and the subject's legacy emailAddress attributes, with
-  the three constraint forms ``user@host`` (one mailbox), ``host`` (every mailbox
-  at the host) and ``.domain`` (every mailbox at a host under the domain);
+  domain as A-labels, without IDNA2003 mapping) and the subject's legacy emailAddress
+  attributes, with the three constraint forms ``user@host`` (one mailbox, a quoted
+  local part equal to its unquoted form), ``host`` (every mailbox at the host) and
+  ``.domain`` (every mailbox at a host under the domain);
 * dNSName: zero or more labels added on the left (``example.com`` matches
   ``www.example.com`` but not ``badexample.com``), case-insensitive; a wildcard
   name ``*.example.com`` is excluded when any name it stands for would be
   (CVE-2025-61727);
 * uniformResourceIdentifier: the constraint applies to the URI's host (``host`` or
-  ``.domain``); a URI without a host is outside every permitted URI subtree;
+  ``.domain``); a URI whose host is not a domain name (none, an IP address, a
+  percent-encoded name) is refused wherever URI constraints apply;
 * iPAddress: address and mask (8 octets for IPv4, 32 for IPv6).
 
 A dNSName or rfc822Name that is not well-formed (RFC 5280 4.2.1.6) lies within no
@@ -39,6 +41,7 @@ Work is bounded: every check counts name/subtree comparisons against
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -240,11 +243,36 @@ def _a_label_address(address: str) -> str:
     local, at, domain = address.rpartition("@")
     if not at:
         return address
-    try:
-        ascii_domain = domain.encode("idna").decode("ascii")
-    except UnicodeError:
+    labels = [_a_label(label) for label in domain.split(".")]
+    if any(label is None for label in labels):
         return "@"  # no valid domain: not a mailbox, so within no subtree
-    return f"{local}@{ascii_domain}"
+    return f"{local}@{'.'.join(label for label in labels if label is not None)}"
+
+
+def _a_label(label: str) -> str | None:
+    """The A-label of one U-label (RFC 5890 2.3.2.1), or None.
+
+    Python's "idna" codec is IDNA2003: its nameprep maps ``ß`` to ``ss``, drops
+    zero-width characters, folds width and case, and splits on U+3002 and other dots.
+    The check would then judge another domain than the one the certificate holds
+    (``alice@straße.de`` as ``strasse.de``) while sender binding compares the name as
+    written, so a name escapes an excluded subtree (RFC 8398 section 6 and RFC 9598
+    section 6 ask for the A-label of the name itself). A label that nameprep would
+    change is no valid IDNA2008 U-label: it lies within no subtree.
+    """
+    label = label.translate(_ASCII_FOLD)
+    if label.isascii():
+        return label
+    try:
+        a_label = "xn--" + label.encode("punycode").decode("ascii")
+        if label.encode("idna").decode("ascii") != a_label:
+            return None
+    except UnicodeError:
+        return None
+    return a_label
+
+
+_ASCII_FOLD = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
 
 
 #: a name form: the GeneralName alternative, and the type-id for otherName
@@ -261,6 +289,12 @@ def _well_formed(kind: GeneralNameKind, value: str) -> bool:
         return is_valid_dns_name(value, wildcard=True)
     if kind is GeneralNameKind.RFC822_NAME:
         return is_valid_mailbox(value)
+    if kind is GeneralNameKind.URI:
+        # RFC 5280 4.2.1.10: a URI whose authority has no fully qualified domain name
+        # (none at all, an IP address, or a percent-encoded host such as %65vil.com)
+        # MUST be rejected when URI constraints apply, excluded ones included.
+        host = _uri_host(value)
+        return host is not None and is_valid_dns_name(host.rstrip("."))
     return True
 
 
@@ -342,13 +376,20 @@ def is_valid_mailbox(address: str) -> bool:
     local, at, domain = address.rpartition("@")
     if not at or not local or not is_valid_dns_name(domain):
         return False
+    # RFC 6531 local parts may be UTF-8 (SmtpUTF8Mailbox, RFC 9598), but not invisible
+    # format or separator characters: "alice\u200b" would escape an excluded mailbox
+    # "alice@..." while looking the same (RFC 8264 9.1 disallows them in identifiers)
+    if any(ord(ch) > 0x7E and unicodedata.category(ch) in _INVISIBLE for ch in local):
+        return False
     if local.startswith('"') and local.endswith('"') and len(local) >= 2:
         return True
     specials = set('()<>[]:;@\\,"') | {" "}
     if local.startswith(".") or local.endswith(".") or ".." in local:
         return False
-    # RFC 6531 local parts may be UTF-8 (SmtpUTF8Mailbox, RFC 9598)
     return not any(ch in specials or ord(ch) < 33 for ch in local)
+
+
+_INVISIBLE = frozenset({"Cf", "Cc", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
 
 
 # -- the matching rules of RFC 5280 4.2.1.10 ---------------------------------------------------
@@ -382,10 +423,27 @@ def rfc822_name_matches(address: str, constraint: str) -> bool:
         return False  # not an addr-spec: never within a subtree
     if "@" in constraint:
         c_local, _, c_host = constraint.rpartition("@")
-        return local == c_local and host.lower() == c_host.lower()
+        return _local_key(local) == _local_key(c_local) and host.lower() == c_host.lower()
     if not constraint:
         return True
     return _host_matches(host, constraint)
+
+
+def _local_key(local: str) -> str:
+    # RFC 5321 4.1.2: a quoted-string local part names the same mailbox as its unquoted
+    # content ("boss"@good.com is boss@good.com); without this, a certificate for
+    # "boss"@good.com escaped an excluded boss@good.com and bound mail from it.
+    if len(local) >= 2 and local.startswith('"') and local.endswith('"'):
+        out: list[str] = []
+        escaped = False
+        for char in local[1:-1]:
+            if escaped or char != "\\":
+                out.append(char)
+                escaped = False
+            else:
+                escaped = True
+        return "".join(out)
+    return local
 
 
 def dns_name_matches(name: str, constraint: str) -> bool:

@@ -60,6 +60,8 @@ SYSTEM_TRUST_PATHS: tuple[str, ...] = (
 
 #: most files read from one directory (a trust directory is not a dumping ground)
 MAX_DIRECTORY_FILES = 10_000
+#: largest trust store file read (system bundles are well under 1 MiB)
+MAX_TRUST_FILE_SIZE = 64 * 1024 * 1024
 
 _CERT_SUFFIXES = (".pem", ".crt", ".cer", ".der")
 _CRL_SUFFIXES = (".crl",)
@@ -120,6 +122,7 @@ class TrustStore:
 
         :raises UsageError: the file cannot be read.
         :raises DecodeError: the file holds no certificate, or a malformed one.
+        :raises LimitExceeded: the file is larger than :data:`MAX_TRUST_FILE_SIZE`.
         """
         return cls(_load_anchor_file(path))
 
@@ -134,7 +137,8 @@ class TrustStore:
 
         :raises UsageError: the directory cannot be read.
         :raises DecodeError: a certificate or CRL file is malformed (the file is named).
-        :raises LimitExceeded: more than :data:`MAX_DIRECTORY_FILES` files to read.
+        :raises LimitExceeded: more than :data:`MAX_DIRECTORY_FILES` files to read, or a
+            file larger than :data:`MAX_TRUST_FILE_SIZE`.
         """
         certs, crls = _load_directory(os.fspath(path))
         return cls(certs, crls=crls)
@@ -402,11 +406,19 @@ def _parse_ocsp(responses: Iterable[OCSPResponse | bytes]) -> tuple[OCSPResponse
 
 
 def _read(path: str) -> bytes:
+    # Read at most one octet more than the limit: a path to /dev/zero, a FIFO or a
+    # runaway file must not exhaust memory (the input size limit of THREATS 4.4).
     try:
         with open(path, "rb") as handle:
-            return handle.read()
+            data = handle.read(MAX_TRUST_FILE_SIZE + 1)
     except OSError as exc:
         raise UsageError(f"cannot read {path!r}: {exc.strerror}") from None
+    if len(data) > MAX_TRUST_FILE_SIZE:
+        raise LimitExceeded(
+            f"{path!r} is larger than {MAX_TRUST_FILE_SIZE} octets; not a trust store file",
+            limit="max_trust_file_size",
+        )
+    return data
 
 
 def _load_anchor_file(path: str | os.PathLike[str]) -> list[Certificate]:
@@ -458,8 +470,9 @@ def _load_directory(path: str) -> tuple[list[Certificate], list[CertificateList]
         if real in seen_files or not os.path.isfile(full):
             continue
         seen_files.add(real)
+        data = _read(full)
         try:
-            crls.extend(load_crls(_read(full)))
+            crls.extend(load_crls(data))
         except DecodeError as exc:
             raise DecodeError(f"{full}: {exc.message}", offset=exc.offset) from None
     return certs, crls
