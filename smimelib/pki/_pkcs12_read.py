@@ -351,9 +351,9 @@ class Reader:
             return parse(*args, **kwargs)
         try:
             return parse(*args, **kwargs)
-        except LimitExceeded:
-            raise
         except (DecodeError, UnsupportedAlgorithm):
+            # LimitExceeded included: a wrong password passes the padding check about
+            # once in 256 tries, and the garbage then holds arbitrary length fields
             raise PasswordError(
                 "wrong password for the PKCS#12 file (decrypted data is malformed; "
                 "the file has no MAC)"

@@ -296,7 +296,9 @@ class ValidationPolicy:
         the purpose says" (emailProtection for SIGN and ENCRYPT, nothing for ANY).
     :ivar strict: enforce the RFC 5280 certificate-profile MUSTs that real-world mail
         certificates often break (AKI/SKI presence, serial number range, DER time
-        forms, anchor basicConstraints); when False they are reported as findings.
+        forms, anchor basicConstraints and unknown critical extensions); when False they
+        are reported as findings. The anchor's nameConstraints and pathLenConstraint
+        always apply.
     :ivar max_chain_length: longest path tried, end entity and anchor included;
         self-issued intermediates (key rollover) are not counted, as for
         pathLenConstraint (RFC 5280 6.1.4 (l)), but no path is ever longer than twice

@@ -5,7 +5,8 @@
 searches for issuers (that is :mod:`smimelib.pki.pathbuild`). The steps follow the
 RFC's numbering:
 
-* 6.1.2 initialisation from :attr:`ValidationPolicy.settings`;
+* 6.1.2 initialisation from :attr:`ValidationPolicy.settings`, narrowed by the trust
+  anchor's own nameConstraints and pathLenConstraint (RFC 5937 section 3);
 * 6.1.3 for every certificate: (a)(4) name chaining, (a)(1) the signature over the
   received TBSCertificate with the working public key (DSA parameters inherited per
   RFC 3279 2.3.2), (a)(2) validity, (a)(3) revocation through a
@@ -230,8 +231,7 @@ class _Validation:
             self._purpose(anchor)
             return settings.initial_policy_set
         state.working_key = self._load_key(anchor, None)
-        if self.policy.strict:
-            self._anchor_constraints(anchor, state)
+        self._anchor_constraints(anchor, state)
         for i in range(1, n + 1):
             cert = path[i]
             try:
@@ -251,8 +251,10 @@ class _Validation:
         return tree.user_constrained_policy_set() if tree is not None else frozenset()
 
     def _anchor_constraints(self, anchor: Certificate, state: _State) -> None:
-        # Under a strict policy the anchor's own constraints bind the path (RFC 5937
-        # section 3 allows it; browsers and OpenSSL do the same).
+        # The anchor's own name constraints and path length bind the path (RFC 5937
+        # section 3 allows it; OpenSSL and browsers do the same): a caller who trusts a
+        # name-constrained root trusts it only within those names. Its unknown critical
+        # extensions are judged only under a strict policy.
         try:
             state.names = state.names.updated(anchor.name_constraints)
             bc = anchor.basic_constraints
@@ -264,7 +266,8 @@ class _Validation:
             ) from None
         if bc is not None and bc.path_length is not None:
             state.max_path_length = min(state.max_path_length, bc.path_length)
-        self._critical(anchor, "4.2")
+        if self.policy.strict:
+            self._critical(anchor, "4.2")
 
     def _basic(self, i: int, cert: Certificate, state: _State) -> None:
         """RFC 5280 6.1.3 for certificate i."""

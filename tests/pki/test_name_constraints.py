@@ -503,3 +503,20 @@ def test_openssl_agrees_on_name_constraints(
     assert all(ours == theirs for ours, theirs in verdicts.values()), verdicts
     # both sides saw valid and invalid cases
     assert {ours for ours, _ in verdicts.values()} == {True, False}
+
+
+def test_a_name_constrained_trust_anchor_binds_by_default() -> None:
+    # A caller who trusts a root restricted to one domain trusts it only there (RFC 5937
+    # section 3; OpenSSL applies a root's nameConstraints too): the anchor's own
+    # constraints apply without a strict policy, to the end entity and to CAs below.
+    anchor = make_ca(
+        "CN=Corp Root,O=Corp,C=US",
+        key_type="p-256",
+        not_before=START,
+        name_constraints=NameConstraints((_subtree(GeneralName.email("corp.example")),), ()),
+    )
+    ca = make_ca("CN=Corp CA,O=Corp,C=US", key_type="p-256", issuer=anchor, not_before=START)
+    inside = _leaf(ca, "CN=Alice", [GeneralName.email("alice@corp.example")])
+    outside = _leaf(ca, "CN=Mallory", [GeneralName.email("mallory@evil.example")])
+    assert _status(anchor, ca, inside) is VALID
+    assert _status(anchor, ca, outside) is NC

@@ -1058,3 +1058,24 @@ def test_openssl_reads_our_unprotected_file(p256: Identity, tmp_path: Path) -> N
     keys, certs = _openssl_contents(path, "")
     assert keys == [p256.key]
     assert certs == [p256.certificate.der]
+
+
+def test_garbage_from_a_wrong_password_without_mac_is_a_password_error() -> None:
+    # Without a MAC, a wrong password is only noticed when the decrypted bytes are
+    # parsed; about one wrong password in 256 passes the padding check, and the garbage
+    # may then trip any decoding limit. That must read as a wrong password, not as a
+    # hostile file (seen once in CI-like runs of test_openssl_export_loads[nomac-ec]).
+    from smimelib.asn1.limits import DEFAULT_LIMITS
+    from smimelib.crypto.algorithms import DEFAULT_POLICY
+    from smimelib.errors import LimitExceeded
+    from smimelib.pki._pkcs12_read import Reader
+
+    def garbage() -> None:
+        raise LimitExceeded("length field of 54 octets (limit 8)", limit=8, offset=0)
+
+    reader = Reader(DEFAULT_POLICY, DEFAULT_LIMITS, [])
+    with pytest.raises(PasswordError, match="wrong password"):
+        reader.decrypted(garbage)
+    reader.verified = True  # with a verified MAC the data is the file's own: no masking
+    with pytest.raises(LimitExceeded):
+        reader.decrypted(garbage)

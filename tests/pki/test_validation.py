@@ -292,18 +292,21 @@ def test_path_length_constraint() -> None:
     root = make_ca("CN=PL Root", key_type="p-256", path_length=0, not_before=START)
     ca = make_ca("CN=PL CA", key_type="p-256", issuer=root, not_before=START)
     leaf = _leaf(ca)
-    # the anchor's pathLenConstraint only binds under a strict policy
-    assert validate_path([root.certificate, ca.certificate, leaf], at=NOW, policy=OFF).trusted
-    ca0 = make_ca("CN=PL CA0", key_type="p-256", issuer=root, path_length=0, not_before=START)
+    # the anchor's own pathLenConstraint binds the path too (RFC 5937 section 3)
+    result = validate_path([root.certificate, ca.certificate, leaf], at=NOW, policy=OFF)
+    assert result.status is ValidationStatus.PATH_LENGTH
+    assert result.failing_certificate == ca.certificate
+    free = make_ca("CN=PL Free Root", key_type="p-256", not_before=START)
+    ca0 = make_ca("CN=PL CA0", key_type="p-256", issuer=free, path_length=0, not_before=START)
     sub = make_ca("CN=PL Sub", key_type="p-256", issuer=ca0, not_before=START)
     result = validate_path(
-        [root.certificate, ca0.certificate, sub.certificate, _leaf(sub)], at=NOW, policy=OFF
+        [free.certificate, ca0.certificate, sub.certificate, _leaf(sub)], at=NOW, policy=OFF
     )
     assert result.status is ValidationStatus.PATH_LENGTH
     assert result.failing_certificate == sub.certificate
-    strict = ValidationPolicy(revocation=RevocationMode.OFF, strict=True)
-    result = validate_path([root.certificate, ca.certificate, leaf], at=NOW, policy=strict)
-    assert result.status is ValidationStatus.PATH_LENGTH
+    assert validate_path(
+        [free.certificate, ca0.certificate, _leaf(ca0)], at=NOW, policy=OFF
+    ).trusted
 
 
 def test_ca_without_key_cert_sign(pki: _PKI) -> None:

@@ -18,9 +18,10 @@ Where OpenSSL 3.0 departs from RFC 5280 section 6 the generator avoids the shape
 predicate in :data:`_KNOWN_DIFFERENCES` recognises it exactly; any other disagreement
 fails:
 
-* the root is a fixed, well-formed CA (only its validity varies): RFC 5280 6.1.1 (d)
-  takes only the anchor's name and key, while OpenSSL applies the trusted certificate's
-  own extensions (name constraints, pathLenConstraint, critical extensions, keyUsage);
+* the root is a well-formed CA; only its validity, nameConstraints and pathLenConstraint
+  vary (both honour an anchor's constraints, as RFC 5937 section 3 allows): RFC 5280
+  6.1.1 (d) takes only the anchor's name and key, while OpenSSL also judges a trusted
+  certificate's keyUsage and critical extensions;
 * the leaf CN has no dot: OpenSSL checks a host-like CN against dNSName constraints
   when there is no dNSName SAN (an RFC 6125 rule, not RFC 5280 4.2.1.10);
 * dNSName constraints have no leading dot: their meaning is not defined by RFC 5280
@@ -125,9 +126,12 @@ class Case:
     #: the second intermediate repeats the first one's subject (key rollover, 6.1.4 (h), (l))
     self_issued: bool = False
     settings: PolicySettings = field(default_factory=PolicySettings)
+    #: the anchor's own constraints (RFC 5937 section 3; smimelib and OpenSSL honour them)
+    root_name_constraints: NameConstraints | None = None
+    root_path_length: int | None = None
     # shapes the generator avoids, for the tests that pin OpenSSL's departures
     leaf_cn: str = "Diff Leaf"
-    root_name_constraints: NameConstraints | None = None
+    root_unknown_critical: bool = False
 
 
 @functools.cache
@@ -194,9 +198,10 @@ def build(case: Case) -> PKI:
     keys = _keys()
     root_spec = CertSpec(
         validity=case.root_validity,
-        basic=(True, None),
+        basic=(True, case.root_path_length),
         key_usage=frozenset({KeyUsage.KEY_CERT_SIGN, KeyUsage.CRL_SIGN}),
         name_constraints=case.root_name_constraints,
+        unknown_critical=case.root_unknown_critical,
     )
     root = _builder(root_spec, _ROOT_NAME, keys[0]).sign(keys[0])
     issuer, issuer_key = root, keys[0]
@@ -481,6 +486,8 @@ def _cases(tidy: bool) -> st.SearchStrategy[Case]:
         ),
         self_issued=st.sampled_from((False, False, True)),
         settings=_settings,
+        root_name_constraints=_maybe(_name_constraints, 3),
+        root_path_length=_maybe(_skip, 3),
     )
 
 
@@ -519,161 +526,82 @@ def _email(address: str) -> tuple[GeneralName, ...]:
 
 _EXPLICIT = PolicySettings(initial_explicit_policy=True)
 
+
+def _permit(*names: GeneralName) -> CertSpec:
+    return _ca(name_constraints=_nc(permitted=names))
+
+
+def _exclude(*names: GeneralName) -> CertSpec:
+    return _ca(name_constraints=_nc(excluded=names))
+
+
+def _policy_case(
+    *cas: CertSpec, leaf: tuple[str, ...] = (_P1,), initial: str = ANY_POLICY, **flags: bool
+) -> Case:
+    settings = PolicySettings(frozenset({initial}), initial_explicit_policy=True, **flags)
+    return Case(cas, leaf=CertSpec(policies=leaf), settings=settings)
+
+
+_E = GeneralName.email
+_ALICE, _ALICE_UP, _ALICE_DOM = (
+    _E("alice@example.com"),
+    _E("Alice@example.com"),
+    _E("alice@EXAMPLE.com"),
+)
+_BOB_SUB, _HOST, _DOMAIN = _E("bob@mail.example.com"), _E("example.com"), _E(".example.com")
+_MAIL_OU = GeneralName.directory(_DIR["O=Example,OU=Mail"])
+_ANY_CA = _ca(policies=(ANY_POLICY,))
+_MAP_CA = _ca(policies=(_P1,), mappings=((_P1, _P2),))
+_INHIBIT_ANY_0 = _ca(policies=(ANY_POLICY,), inhibit_any=0)
+_PATHLEN_0 = _ca(basic=(True, 0))
+
 #: (id, case, the verdict both must give)
 SHAPES: list[tuple[str, Case, bool]] = [
-    ("plain-two-intermediates", Case(intermediates=(_CA, _CA)), True),
+    ("plain-two-intermediates", Case((_CA, _CA)), True),
+    ("mailbox-local-part-case", Case((_permit(_ALICE),), san=(_ALICE_UP,)), False),
+    ("mailbox-domain-case", Case((_permit(_ALICE),), san=(_ALICE_DOM,)), True),
+    ("host-form-not-subdomain", Case((_permit(_HOST),), san=(_BOB_SUB,)), False),
+    ("domain-form-subdomain", Case((_permit(_DOMAIN),), san=(_BOB_SUB,)), True),
+    ("domain-form-not-host", Case((_permit(_DOMAIN),), san=(_ALICE,)), False),
     (
-        "mailbox-local-part-case",
-        Case(
-            intermediates=(_ca(name_constraints=_nc(permitted=_email("alice@example.com"))),),
-            san=_email("Alice@example.com"),
-        ),
+        "dn-email-despite-san",
+        Case((_exclude(_E("other.org")),), san=(_ALICE,), dn_email="c@other.org"),
         False,
     ),
+    ("dn-email-without-san", Case((_permit(_ALICE),), dn_email="alice@example.com"), True),
+    ("dns-subdomain", Case((_exclude(GeneralName.dns("other.org")),), san=_LEAF_SANS[2:3]), False),
+    ("dirname-binds-next-ca", Case((_permit(_MAIL_OU), _CA)), False),
+    ("dirname-skips-self-issued", Case((_permit(_MAIL_OU), _CA), self_issued=True), True),
+    ("dirname-leaf-only", Case((_permit(_MAIL_OU),)), True),
+    ("pathlen-0-above-ca", Case((_PATHLEN_0, _CA)), False),
+    ("pathlen-0-above-self-issued", Case((_PATHLEN_0, _CA), self_issued=True), True),
+    ("pathlen-0-above-leaf", Case((_CA, _PATHLEN_0)), True),
+    ("ca-without-bc-but-keycertsign", Case((_ca(basic=None),)), False),
+    ("leaf-keycertsign", Case(leaf=CertSpec(key_usage=frozenset({KeyUsage.KEY_CERT_SIGN}))), True),
+    ("inhibit-any-0", _policy_case(_INHIBIT_ANY_0, _ANY_CA), False),
+    ("inhibit-any-1", _policy_case(_ca(policies=(ANY_POLICY,), inhibit_any=1), _ANY_CA), True),
     (
-        "mailbox-domain-case",
-        Case(
-            intermediates=(_ca(name_constraints=_nc(permitted=_email("alice@example.com"))),),
-            san=_email("alice@EXAMPLE.com"),
-        ),
+        "inhibit-any-0-self-issued",
+        dataclasses.replace(_policy_case(_INHIBIT_ANY_0, _ANY_CA), self_issued=True),
         True,
     ),
-    (
-        "host-form-not-subdomain",
-        Case(
-            intermediates=(_ca(name_constraints=_nc(permitted=_email("example.com"))),),
-            san=_email("bob@mail.example.com"),
-        ),
-        False,
-    ),
-    (
-        "domain-form-subdomain",
-        Case(
-            intermediates=(_ca(name_constraints=_nc(permitted=_email(".example.com"))),),
-            san=_email("bob@mail.example.com"),
-        ),
-        True,
-    ),
-    (
-        "domain-form-not-host",
-        Case(
-            intermediates=(_ca(name_constraints=_nc(permitted=_email(".example.com"))),),
-            san=_email("alice@example.com"),
-        ),
-        False,
-    ),
-    (
-        "dn-email-excluded-despite-san",
-        Case(
-            intermediates=(_ca(name_constraints=_nc(excluded=_email("other.org"))),),
-            san=_email("alice@example.com"),
-            dn_email="carol@other.org",
-        ),
-        False,
-    ),
-    (
-        "dns-excluded-subdomain",
-        Case(
-            intermediates=(_ca(name_constraints=_nc(excluded=(GeneralName.dns("other.org"),))),),
-            san=(GeneralName.dns("www.other.org"),),
-        ),
-        False,
-    ),
-    (
-        "dirname-binds-next-ca",
-        Case(
-            intermediates=(
-                _ca(
-                    name_constraints=_nc(
-                        permitted=(GeneralName.directory(_DIR["O=Example,OU=Mail"]),)
-                    )
-                ),
-                _CA,
-            )
-        ),
-        False,
-    ),
-    (
-        "dirname-leaf-only",
-        Case(
-            intermediates=(
-                _ca(
-                    name_constraints=_nc(
-                        permitted=(GeneralName.directory(_DIR["O=Example,OU=Mail"]),)
-                    )
-                ),
-            )
-        ),
-        True,
-    ),
-    ("pathlen-0-above-ca", Case(intermediates=(_ca(basic=(True, 0)), _CA)), False),
-    ("pathlen-0-above-leaf", Case(intermediates=(_CA, _ca(basic=(True, 0)))), True),
-    ("ca-without-bc-but-keycertsign", Case(intermediates=(_ca(basic=None),)), False),
-    (
-        "leaf-ca-false-keycertsign",
-        Case(
-            intermediates=(_CA,),
-            leaf=CertSpec(basic=(False, None), key_usage=frozenset({KeyUsage.KEY_CERT_SIGN})),
-        ),
-        True,
-    ),
-    (
-        "inhibit-any-0-explicit",
-        Case(
-            intermediates=(_ca(policies=(ANY_POLICY,), inhibit_any=0), _ca(policies=(ANY_POLICY,))),
-            leaf=CertSpec(policies=(_P1,)),
-            settings=_EXPLICIT,
-        ),
-        False,
-    ),
-    (
-        "inhibit-any-1-explicit",
-        Case(
-            intermediates=(_ca(policies=(ANY_POLICY,), inhibit_any=1), _ca(policies=(ANY_POLICY,))),
-            leaf=CertSpec(policies=(_P1,)),
-            settings=_EXPLICIT,
-        ),
-        True,
-    ),
-    (
-        "require-explicit-0-in-leaf",
-        Case(intermediates=(_CA,), leaf=CertSpec(policy_constraints=(0, None))),
-        False,
-    ),
-    (
-        "mapping-p1-to-p2",
-        Case(
-            intermediates=(_ca(policies=(_P1,), mappings=((_P1, _P2),)),),
-            leaf=CertSpec(policies=(_P2,)),
-            settings=PolicySettings(
-                initial_policy_set=frozenset({_P1}), initial_explicit_policy=True
-            ),
-        ),
-        True,
-    ),
+    ("require-explicit-0-in-leaf", Case(leaf=CertSpec(policy_constraints=(0, None))), False),
+    ("require-explicit-1-in-leaf", Case(leaf=CertSpec(policy_constraints=(1, None))), True),
+    ("mapping-p1-to-p2", _policy_case(_MAP_CA, leaf=(_P2,), initial=_P1), True),
     (
         "mapping-inhibited",
-        Case(
-            intermediates=(_ca(policies=(_P1,), mappings=((_P1, _P2),)),),
-            leaf=CertSpec(policies=(_P2,)),
-            settings=PolicySettings(
-                initial_policy_set=frozenset({_P1}),
-                initial_explicit_policy=True,
-                initial_policy_mapping_inhibit=True,
-            ),
+        _policy_case(_MAP_CA, leaf=(_P2,), initial=_P1, initial_policy_mapping_inhibit=True),
+        False,
+    ),
+    (
+        "mapping-inhibited-by-ca",
+        _policy_case(
+            _ca(policies=(_P1,), policy_constraints=(None, 0)), _MAP_CA, leaf=(_P2,), initial=_P1
         ),
         False,
     ),
-    (
-        "anypolicy-mapping-with-policies",
-        Case(intermediates=(_ca(policies=(_P1,), mappings=((ANY_POLICY, _P1),)),)),
-        False,
-    ),
-    (
-        "unknown-critical-in-leaf",
-        Case(intermediates=(_CA,), leaf=CertSpec(unknown_critical=True)),
-        False,
-    ),
+    ("anypolicy-mapping", Case((_ca(policies=(_P1,), mappings=((ANY_POLICY, _P1),)),)), False),
+    ("unknown-critical-in-leaf", Case(leaf=CertSpec(unknown_critical=True)), False),
     ("root-not-yet-valid", Case(root_validity="before"), False),
     ("leaf-expired", Case(leaf=CertSpec(validity="after")), False),
 ]
@@ -720,16 +648,10 @@ def test_openssl_not_after_is_exclusive(where: str) -> None:
 
 #: shapes the generator avoids: (id, case, OpenSSL's errors); smimelib says valid
 AVOIDED: list[tuple[str, Case, list[tuple[int, int]]]] = [
-    # RFC 5280 6.1.1 (d): only the anchor's name and key are inputs; OpenSSL applies the
-    # trusted root's nameConstraints (X509_V_ERR_EXCLUDED_VIOLATION, 48)
-    (
-        "root-name-constraints",
-        Case(
-            san=_email("alice@example.com"),
-            root_name_constraints=_nc(excluded=_email("example.com")),
-        ),
-        [(48, 0)],
-    ),
+    # RFC 5280 6.1.1 (d): only the anchor's name and key are inputs (smimelib judges the
+    # anchor's extensions only under ValidationPolicy.strict); OpenSSL refuses a trusted
+    # root with an unknown critical extension (X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION)
+    ("root-unknown-critical", Case(root_unknown_critical=True), [(34, 1)]),
     # RFC 5280 4.2.1.10 binds dNSName constraints to dNSNames; OpenSSL also matches a
     # host-like CN when there is no dNSName SAN (RFC 6125 practice): error 48
     (
