@@ -27,7 +27,7 @@ from smimelib.cms._attr_checks import (
 from smimelib.cms.results import Reason, SignatureStatus, SignerResult
 from smimelib.cms.signed_data import SignerInfo
 from smimelib.crypto import signatures
-from smimelib.crypto.algorithms import AlgorithmInfo, Policy, Use
+from smimelib.crypto.algorithms import STRONG_RSA_BITS, AlgorithmInfo, Policy, Use
 from smimelib.crypto.digests import DigestSpec, digest_spec
 from smimelib.crypto.keys import KeyType, PublicKey
 from smimelib.crypto.signatures import SignatureScheme
@@ -45,7 +45,6 @@ __all__ = ["Content", "SignerChecker", "digest_key"]
 
 _ID_DSA = "1.2.840.10040.4.1"
 #: RSA keys below this are reported weak even when the policy accepts them (RFC 8551 4.1)
-_STRONG_RSA_BITS = 2048
 #: how far DSA parameter inheritance is followed up the issuers (RFC 3279 2.3.2)
 _MAX_DSA_INHERITANCE = 8
 
@@ -335,7 +334,7 @@ class SignerChecker:
         state.problem(*failure)
 
     def _note_key(self, key: PublicKey, state: State) -> None:
-        if key.type is KeyType.RSA and key.size_bits < _STRONG_RSA_BITS:
+        if key.type is KeyType.RSA and key.size_bits < STRONG_RSA_BITS:
             self._policy.check_rsa_bits(key.size_bits)  # refused keys are reported by verify()
             state.weak = True
             state.note(

@@ -21,6 +21,7 @@ from smimelib.errors import PolicyError, UnsupportedAlgorithm, UsageError
 __all__ = [
     "DEFAULT_POLICY",
     "LEGACY_POLICY",
+    "STRONG_RSA_BITS",
     "AlgorithmInfo",
     "Flag",
     "Kind",
@@ -156,6 +157,10 @@ def all_algorithms() -> tuple[AlgorithmInfo, ...]:
     return tuple(_BY_OID.values())
 
 
+#: the smallest RSA modulus that is not weak (RFC 8551 section 4.1; RFC 8550 section 4.3)
+STRONG_RSA_BITS = 2048
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     """Which algorithms and key sizes may be used.
@@ -172,7 +177,7 @@ class Policy:
     #: accept NON_STANDARD uses (GCM inside EnvelopedData) when consuming
     allow_non_standard: bool = False
     #: smallest RSA modulus accepted, in bits
-    min_rsa_bits: int = 2048
+    min_rsa_bits: int = STRONG_RSA_BITS
     #: most PBKDF2 iterations accepted from untrusted input (CPU bound, FIELD-NOTES 15)
     max_pbkdf2_iterations: int = 10_000_000
 

@@ -266,6 +266,11 @@ class SignatureScheme:
     def name(self) -> str:
         return self.info.name
 
+    @property
+    def weak(self) -> bool:
+        """The signature algorithm or its digest is WEAK (SHA-1, MD5: RFC 8551 2.1)."""
+        return self.info.weak or (self.digest is not None and self.digest.info.weak)
+
     def check_policy(self, policy: Policy, use: Use) -> None:
         """Apply ``policy`` to the signature algorithm and its digest (RFC 8551 2.1, 2.2)."""
         policy.check(self.info, use)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from smimelib.asn1.algid import AlgorithmIdentifier
 from smimelib.crypto.algorithms import Policy
+from smimelib.crypto.signatures import resolve_signature
 from smimelib.errors import PolicyError, SmimeError, UnsupportedAlgorithm
 from smimelib.pki.certificate import Certificate
 from smimelib.pki.crl import CertificateList, IssuingDistributionPoint, RevokedEntry
@@ -101,6 +102,7 @@ class _Source:
             self.problem = problem
 
     def to_source(self) -> RevocationSource:
+        algorithm, weak = describe_signature(self.crl.signature_algorithm)
         return RevocationSource(
             kind="delta-crl" if self.crl.is_delta else "crl",
             origin=self.origin,
@@ -110,7 +112,21 @@ class _Source:
             number=self.crl.crl_number,
             used=self.used,
             problem=None if self.used else self.problem,
+            signature_algorithm=algorithm,
+            weak_signature=weak,
         )
+
+
+def describe_signature(algorithm: AlgorithmIdentifier | None) -> tuple[str | None, bool]:
+    """The name of a CRL's or OCSP response's signature algorithm, and whether it is weak
+    (a weak one was accepted by policy, and the validator reports it)."""
+    if algorithm is None:
+        return None, False
+    try:
+        scheme = resolve_signature(algorithm)
+    except SmimeError:
+        return algorithm.oid, False
+    return scheme.name, scheme.weak
 
 
 # -- names ------------------------------------------------------------------------------------

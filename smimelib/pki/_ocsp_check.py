@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from smimelib.asn1 import tlv
 from smimelib.errors import PolicyError, SmimeError, UnsupportedAlgorithm
-from smimelib.pki._crl_check import CRLContext, refuse_md5, signer_problem
+from smimelib.pki._crl_check import CRLContext, describe_signature, refuse_md5, signer_problem
 from smimelib.pki.certificate import Certificate
 from smimelib.pki.ocsp import (
     OID_OCSP_NOCHECK,
@@ -190,6 +190,7 @@ def check_ocsp(
         single, problem = _judge(resp, cert, issuer, path, at, ctx, nonce, max_age)
         if single is None and problem == "no SingleResponse for this certificate (CertID mismatch)":
             continue  # a response about other certificates was not consulted for this one
+        algorithm, weak = describe_signature(resp.signature_algorithm)
         sources.append(
             RevocationSource(
                 kind="ocsp",
@@ -199,6 +200,8 @@ def check_ocsp(
                 next_update=single.next_update if single is not None else None,
                 used=single is not None,
                 problem=problem,
+                signature_algorithm=algorithm,
+                weak_signature=weak,
             )
         )
         if single is None:

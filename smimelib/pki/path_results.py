@@ -197,6 +197,8 @@ class RevocationSource:
     :ivar number: the cRLNumber, ``None`` for OCSP or when absent.
     :ivar used: the source was valid and in scope, and contributed to the outcome.
     :ivar problem: why it was not used (bad signature, out of scope, stale, ...).
+    :ivar signature_algorithm: the name of the algorithm it is signed with, when known.
+    :ivar weak_signature: that algorithm is weak (SHA-1: accepted only by policy).
     """
 
     kind: str
@@ -207,6 +209,8 @@ class RevocationSource:
     number: int | None = None
     used: bool = False
     problem: str | None = None
+    signature_algorithm: str | None = None
+    weak_signature: bool = False
 
 
 @dataclass(frozen=True, slots=True)

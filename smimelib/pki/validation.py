@@ -31,6 +31,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from smimelib.crypto.algorithms import STRONG_RSA_BITS
+from smimelib.crypto.keys import KeyType
 from smimelib.crypto.signatures import resolve_signature
 from smimelib.errors import (
     CertificateError,
@@ -530,9 +532,13 @@ class _Validation:
                 " (RFC 5280 6.1.3 (a)(1))",
                 cert,
             ) from None
-        weak = scheme.info.weak or (scheme.digest is not None and scheme.digest.info.weak)
-        if weak:
+        if scheme.weak:
             self.findings.append(f"{who}: signed with {scheme.name}, accepted by the policy")
+        if key.type is KeyType.RSA and key.size_bits < STRONG_RSA_BITS:
+            self.findings.append(
+                f"{who}: signed with an RSA key of {key.size_bits} bits, accepted by the policy"
+                " (RFC 8551 section 4.1)"
+            )
 
     def _revocation(self, i: int, cert: Certificate, issuer: Certificate) -> None:
         mode = self.policy.revocation
@@ -554,6 +560,12 @@ class _Validation:
                 )
         self.outcomes[i] = outcome
         who = _who(cert)
+        for source in outcome.sources:
+            if source.used and source.weak_signature:
+                self.findings.append(
+                    f"{who}: revocation status from a {source.kind} of {source.issuer!r} signed"
+                    f" with {source.signature_algorithm}, accepted by the policy"
+                )
         if outcome.state is RevocationState.REVOKED:
             reason = outcome.reason.name.lower() if outcome.reason is not None else "unspecified"
             date = (

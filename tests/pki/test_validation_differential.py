@@ -9,10 +9,11 @@ policies, policy mappings, policyConstraints, inhibitAnyPolicy and an unknown cr
 extension, and random RFC 5280 6.1.1 (c), (e), (f), (g) inputs. smimelib answers with
 ``TrustStore([root]).validate(...)`` (revocation off), OpenSSL with::
 
-    openssl verify -attime <t> -policy_check -policy <oid>... [-explicit_policy]
+    openssl verify -attime <t> -policy_check -policy_print -policy <oid>... [-explicit_policy]
         [-inhibit_map] [-inhibit_any] -CAfile root -untrusted ints leaf
 
-and the two verdicts (valid / invalid) must agree.
+and the two verdicts (valid / invalid) must agree; when both say valid, so must the
+user-constrained-policy-set (RFC 5280 6.1.6; OpenSSL's ``-policy_print`` "User Policies").
 
 Where OpenSSL 3.0 departs from RFC 5280 section 6 the generator avoids the shape or a
 predicate in :data:`_KNOWN_DIFFERENCES` recognises it exactly; any other disagreement
@@ -36,7 +37,6 @@ fails:
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import datetime
 import functools
@@ -188,6 +188,8 @@ def _leaf_name(case: Case) -> Name:
 
 @dataclass(frozen=True)
 class PKI:
+    """The minted certificates of one :class:`Case`."""
+
     root: Certificate
     intermediates: tuple[Certificate, ...]  # anchor side first
     leaf: Certificate
@@ -229,9 +231,18 @@ def smimelib_result(case: Case, pki: PKI) -> TrustResult:
 
 @dataclass(frozen=True)
 class OpenSSLVerdict:
+    """What ``openssl verify`` said, with its whole output."""
+
     valid: bool
     error: int | None  # X509_V_ERR_* of the (first) failure
     output: str
+
+    @property
+    def user_policies(self) -> frozenset[str]:
+        """The "User Policies" ``-policy_print`` lists (RFC 5280 6.1.6 output)."""
+        _, _, printed = self.output.partition("User Policies:\n")
+        found = re.findall(r"^  Policy: (.+)$", printed, re.MULTILINE)
+        return frozenset(ANY_POLICY if p == "X509v3 Any Policy" else p for p in found)
 
     @property
     def errors(self) -> list[tuple[int, int]]:
@@ -243,13 +254,8 @@ _X509_V_ERR_CERT_HAS_EXPIRED = 10
 _ERROR = re.compile(r"^error (\d+) at (\d+) depth lookup", re.MULTILINE)
 
 
-def _pem(certs: Sequence[Certificate]) -> str:
-    out = []
-    for cert in certs:
-        body = base64.b64encode(cert.der).decode("ascii")
-        lines = "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
-        out.append(f"-----BEGIN CERTIFICATE-----\n{lines}\n-----END CERTIFICATE-----\n")
-    return "".join(out)
+def _pem(certs: Sequence[Certificate]) -> bytes:
+    return b"".join(cert.to_pem() for cert in certs)
 
 
 def openssl_verdict(case: Case, pki: PKI) -> OpenSSLVerdict:
@@ -257,9 +263,10 @@ def openssl_verdict(case: Case, pki: PKI) -> OpenSSLVerdict:
     s = case.settings
     with tempfile.TemporaryDirectory(prefix="smimelib-diff-") as tmp:
         d = Path(tmp)
-        (d / "root.pem").write_text(_pem([pki.root]))
-        (d / "leaf.pem").write_text(_pem([pki.leaf]))
-        args: list[str | Path] = ["verify", "-attime", str(int(_AT.timestamp())), "-policy_check"]
+        (d / "root.pem").write_bytes(_pem([pki.root]))
+        (d / "leaf.pem").write_bytes(_pem([pki.leaf]))
+        args: list[str | Path] = ["verify", "-attime", str(int(_AT.timestamp()))]
+        args += ["-policy_check", "-policy_print"]
         for oid in sorted(s.initial_policy_set):
             args += ["-policy", oid]
         if s.initial_explicit_policy:
@@ -270,7 +277,7 @@ def openssl_verdict(case: Case, pki: PKI) -> OpenSSLVerdict:
             args.append("-inhibit_any")
         args += ["-CAfile", d / "root.pem"]
         if pki.intermediates:
-            (d / "ints.pem").write_text(_pem(pki.intermediates))
+            (d / "ints.pem").write_bytes(_pem(pki.intermediates))
             args += ["-untrusted", d / "ints.pem"]
         args.append(d / "leaf.pem")
         proc = openssl(args, check=False)
@@ -343,11 +350,24 @@ _KNOWN_DIFFERENCES: tuple[Callable[[Case, TrustResult, OpenSSLVerdict, PKI], boo
 )
 
 
+def _any_collapsed(policies: frozenset[str]) -> frozenset[str]:
+    return frozenset({ANY_POLICY}) if ANY_POLICY in policies else policies
+
+
 def check_agreement(case: Case) -> tuple[TrustResult, OpenSSLVerdict]:
     """Both verdicts, asserting they agree unless a known difference recognises the case."""
     pki = build(case)
     ours = smimelib_result(case, pki)
     theirs = openssl_verdict(case, pki)
+    if ours.trusted and theirs.valid:
+        # both say valid: the user-constrained-policy-set must agree too; a set holding
+        # anyPolicy means "any" (OpenSSL then prints anyPolicy alone)
+        mine, other = _any_collapsed(ours.user_constrained_policy_set), theirs.user_policies
+        assert _any_collapsed(other) == mine, (
+            f"user-constrained-policy-set: smimelib {sorted(mine)}, OpenSSL {sorted(other)}"
+            f"\n{theirs.output}\ncase: {case!r}"
+        )
+        return ours, theirs
     if ours.trusted == theirs.valid:
         return ours, theirs
     if any(known(case, ours, theirs, pki) for known in _KNOWN_DIFFERENCES):
