@@ -19,6 +19,7 @@ from smimelib.asn1.algid import AlgorithmIdentifier
 from smimelib.crypto.algorithms import Policy
 from smimelib.crypto.signatures import resolve_signature
 from smimelib.errors import PolicyError, SmimeError, UnsupportedAlgorithm
+from smimelib.pki._signed import refuse_broken_digest
 from smimelib.pki.certificate import Certificate
 from smimelib.pki.crl import CertificateList, IssuingDistributionPoint, RevokedEntry
 from smimelib.pki.extensions import DistributionPoint, KeyUsage
@@ -36,7 +37,7 @@ from smimelib.pki.path_results import (
 if TYPE_CHECKING:
     from smimelib.crypto.keys import PublicKey
 
-__all__ = ["ALL_REASONS", "CRLContext", "CRLVerdict", "SignerValidator", "check_crls", "refuse_md5"]
+__all__ = ["ALL_REASONS", "CRLContext", "CRLVerdict", "SignerValidator", "check_crls"]
 
 #: all-reasons of RFC 5280 6.3.2 (b): every reason flag except "unused"
 ALL_REASONS = frozenset(r for r in ReasonFlag if r is not ReasonFlag.UNUSED)
@@ -242,15 +243,6 @@ def _stale_problem(crl: CertificateList, at: datetime.datetime) -> str | None:
 # -- signer (6.3.3 (e), (f)) ------------------------------------------------------------------
 
 
-def refuse_md5(algorithm: AlgorithmIdentifier) -> None:
-    """MD5 signatures are refused whatever the policy allows (RFC 6151, RFC 8550 4.3)."""
-    from smimelib.crypto.signatures import resolve_signature
-
-    scheme = resolve_signature(algorithm)
-    if scheme.digest is not None and scheme.digest.name == "md5":
-        raise PolicyError(f"{scheme.name} signatures are never accepted (RFC 6151)")
-
-
 def _key_for(cert: Certificate, path: Sequence[Certificate]) -> PublicKey:
     """The public key of ``cert``, completing inherited DSA parameters along ``path``."""
     if not cert.has_inherited_dsa_parameters:
@@ -294,7 +286,7 @@ def _find_signer(
         if key_id is not None and ski is not None and ski != key_id:
             continue
         try:
-            refuse_md5(crl.signature_algorithm)
+            refuse_broken_digest(crl.signature_algorithm)
             key = _key_for(cand, path)
             crl.verify_signature(key, policy=ctx.algorithms)
         except (PolicyError, UnsupportedAlgorithm) as exc:
@@ -405,7 +397,7 @@ def _delta_for(
         if problem is None:
             try:
                 # MD5 is refused whatever the policy, as for complete CRLs (RFC 6151)
-                refuse_md5(delta.signature_algorithm)
+                refuse_broken_digest(delta.signature_algorithm)
                 delta.verify_signature(_key_for(signer, path), policy=ctx.algorithms)
             except (PolicyError, UnsupportedAlgorithm) as exc:
                 problem = f"the delta CRL signature algorithm is refused: {exc.message}"

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 from smimelib.asn1 import tlv
 from smimelib.errors import PolicyError, SmimeError, UnsupportedAlgorithm
-from smimelib.pki._crl_check import CRLContext, describe_signature, refuse_md5, signer_problem
+from smimelib.pki._crl_check import CRLContext, describe_signature, signer_problem
+from smimelib.pki._signed import refuse_broken_digest
 from smimelib.pki.certificate import Certificate
 from smimelib.pki.ocsp import (
     OID_OCSP_NOCHECK,
@@ -111,7 +112,10 @@ def _authorised(
     if eku is None or OID_OCSP_SIGNING not in eku:
         return "the delegated responder lacks id-kp-OCSPSigning (RFC 6960 4.2.2.2)"
     try:
+        refuse_broken_digest(cand.signature_algorithm)
         cand.verify_signature(issuer.public_key, policy=ctx.algorithms)
+    except PolicyError as exc:
+        return f"the delegated responder certificate's signature is refused: {exc.message}"
     except SmimeError:
         return "the delegated responder certificate is not signed by the issuer"
     if not cand.valid_at(at):
@@ -152,7 +156,7 @@ def _judge(
     for cand in _responder_candidates(resp, issuer, ctx.pool):
         try:
             if resp.signature_algorithm is not None:
-                refuse_md5(resp.signature_algorithm)
+                refuse_broken_digest(resp.signature_algorithm)
             resp.verify_signature(cand, policy=ctx.algorithms)
         except (PolicyError, UnsupportedAlgorithm) as exc:
             problem = f"the OCSP signature algorithm is refused: {exc.message}"

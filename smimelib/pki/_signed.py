@@ -10,8 +10,27 @@ from __future__ import annotations
 from smimelib.asn1.algid import AlgorithmIdentifier
 from smimelib.crypto.algorithms import Policy
 from smimelib.crypto.keys import PublicKey
-from smimelib.crypto.signatures import verify
-from smimelib.errors import SignatureError
+from smimelib.crypto.signatures import resolve_signature, verify
+from smimelib.errors import PolicyError, SignatureError
+
+#: digests never accepted in certificate, CRL or OCSP signatures, whatever the policy
+#: allows (RFC 6151 for MD5; MD2 and MD4 are long broken too; RFC 8550 section 4.3)
+NEVER_DIGESTS = frozenset({"md2", "md4", "md5"})
+
+
+def refuse_broken_digest(algorithm: AlgorithmIdentifier) -> None:
+    """Raise PolicyError for a signature algorithm over an MD2, MD4 or MD5 digest.
+
+    Policies may allow SHA-1 for old chains; these digests allow forging the signed
+    structure itself (a chosen-prefix MD5 collision made a rogue CA in 2008).
+    """
+    scheme = resolve_signature(algorithm)
+    if scheme.digest is not None and scheme.digest.name.lower() in NEVER_DIGESTS:
+        raise PolicyError(
+            f"{scheme.name} signatures are never accepted (RFC 6151)",
+            oid=algorithm.oid,
+            oid_name=scheme.name,
+        )
 
 
 def verify_signed(

@@ -45,6 +45,7 @@ from smimelib.errors import (
 )
 from smimelib.pki import profile
 from smimelib.pki._policy_tree import PolicyTree
+from smimelib.pki._signed import refuse_broken_digest
 from smimelib.pki.certificate import Certificate
 from smimelib.pki.extensions import KeyUsage
 from smimelib.pki.name_constraints import NameConstraintState
@@ -65,9 +66,6 @@ if TYPE_CHECKING:
     from smimelib.crypto.keys import PublicKey
 
 __all__ = ["validate_path"]
-
-#: digests refused in certificate signatures whatever the policy (RFC 6151, RFC 8550 4.3)
-_NEVER_DIGESTS = frozenset({"md5", "md2", "md4"})
 
 
 class _Failed(Exception):
@@ -511,12 +509,14 @@ class _Validation:
             raise _Failed(
                 ValidationStatus.ALGORITHM, f"{who}: signature algorithm refused ({exc})", cert
             ) from None
-        if scheme.digest is not None and scheme.digest.name.lower() in _NEVER_DIGESTS:
+        try:
+            refuse_broken_digest(cert.signature_algorithm)
+        except PolicyError:
             raise _Failed(
                 ValidationStatus.ALGORITHM,
                 f"{who}: signed with {scheme.name}, which is never accepted (RFC 6151)",
                 cert,
-            )
+            ) from None
         try:
             cert.verify_signature(key, policy=self.policy.algorithms)
         except (PolicyError, UnsupportedAlgorithm) as exc:
