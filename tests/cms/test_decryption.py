@@ -159,7 +159,11 @@ def _failures() -> dict[str, tuple[bytes, list[KEK]]]:
     auth = bytearray(_to_kek(CONTENT))
     auth[-20] ^= 0x01  # inside the mac
     cbc = bytearray(_to_kek(CONTENT, "aes-256-cbc"))
-    cbc[-8] ^= 0x01  # the last ciphertext block: the padding breaks
+    # The last byte of the next-to-last ciphertext block XORs into the last plaintext
+    # byte, the pad length p: p ^ 1 is never valid padding (0 is not a length, and for
+    # p >= 2 the byte before it is still p). Garbling the last block instead would leave
+    # valid padding by chance once in 256 runs: CBC has no integrity to notice.
+    cbc[-17] ^= 0x01
     return {
         "wrong KEK (AEAD)": (_to_kek(CONTENT), wrong_kek),
         "wrong KEK (CBC)": (_to_kek(CONTENT, "aes-256-cbc"), wrong_kek),
