@@ -15,6 +15,7 @@ import pytest
 
 from smimelib.pki.builder import make_ca, make_smime_identity
 from smimelib.pki.identity import Identity
+from tests.peers import require_tool
 
 #: key types of the end entities under the RSA intermediate
 LEAF_KEY_TYPES = ("rsa", "p-256", "p-384", "p-521", "ed25519", "x25519")
@@ -49,3 +50,9 @@ def minted_pki() -> MintedPKI:
     ed_root = make_ca("CN=smimelib Ed25519 Root,O=smimelib tests", key_type="ed25519")
     x_leaf = make_smime_identity("dana@example.com", issuer=ed_root, key_type="x25519")
     return MintedPKI(root, intermediate, leaves, ed_root, x_leaf)
+
+
+@pytest.fixture(scope="module")
+def openssl_present() -> None:
+    """Skip (or, under CI, fail) before a hypothesis test starts when OpenSSL is missing."""
+    require_tool("openssl")
