@@ -15,7 +15,12 @@ from smimelib._cli.trustopts import trust_options
 from smimelib.message import open as open_message
 from smimelib.message import sign_and_encrypt
 from smimelib.pki.builder import make_ca, make_smime_identity
-from smimelib.pki.path_results import RevocationOutcome, RevocationSource, TrustResult
+from smimelib.pki.path_results import (
+    RevocationOutcome,
+    RevocationSource,
+    TrustResult,
+    UserNotice,
+)
 from smimelib.pki.trust import TrustStore
 from smimelib.report import OpenedMessage, SignatureReport
 
@@ -80,8 +85,35 @@ def validation_json(result: TrustResult) -> dict[str, Any]:
         "time_source": result.time_source.value,
         "purpose": result.purpose.value,
         "user_constrained_policy_set": sorted(result.user_constrained_policy_set),
+        "user_notices": [_notice_json(n) for n in result.user_notices],
         "findings": list(result.findings),
     }
+
+
+def _notice_json(notice: UserNotice) -> dict[str, Any]:
+    # RFC 5280 4.2.1.4 user notice of a policy of the user-constrained set
+    return {
+        "policy": notice.policy,
+        "explicit_text": notice.explicit_text,
+        "organization": notice.organization,
+        "notice_numbers": list(notice.notice_numbers),
+        "certificate": notice.subject,
+    }
+
+
+def _visible(text: str) -> str:
+    # Notice texts come from certificates: never let them drive the terminal.
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
+
+
+def _notice_line(notice: UserNotice) -> str:
+    parts = []
+    if notice.explicit_text is not None:
+        parts.append(_visible(notice.explicit_text))
+    if notice.organization is not None:
+        numbers = ", ".join(str(n) for n in notice.notice_numbers)
+        parts.append(f"[notice {numbers} of {_visible(notice.organization)}]")
+    return f"  user notice ({notice.policy}, {_visible(notice.subject)}): {' '.join(parts)}"
 
 
 def _signature(sig: SignatureReport) -> dict[str, Any]:
@@ -151,6 +183,7 @@ def _trust_lines(sig: SignatureReport) -> list[str]:
     if sources:
         used = sum(1 for s in sources if s.used)
         lines.append(f"  revocation: {len(sources)} source(s) consulted, {used} used")
+    lines.extend(_notice_line(notice) for notice in result.user_notices)
     lines.extend(f"  note: {finding}" for finding in result.findings)
     return lines
 

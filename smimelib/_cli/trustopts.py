@@ -3,7 +3,9 @@
 ``--trust F`` (repeatable: a PEM bundle, a DER certificate or a directory of them),
 ``--system-trust`` (the operating system's anchors, opt-in), ``--no-trust-check``,
 ``--certs F`` (untrusted certificates for path building), ``--crl F`` (PEM or DER CRLs),
-``--ocsp F`` (DER OCSP responses), ``--revocation off|soft|hard``, and for verifying
+``--ocsp F`` (DER OCSP responses), ``--revocation off|soft|hard``,
+``--max-revocation-age DAYS`` / ``--require-next-update`` (how fresh CRLs and OCSP
+responses must be: RFC 5280 6.3.3 (a)(2), RFC 6960 4.2.2.1), and for verifying
 ``--at TIME`` / ``--at-signing-time`` and ``--fetch-revocation`` (opt-in: fetch CRLs and
 OCSP responses over HTTP from the locations certificates name, RFC 5280 4.2.1.13 /
 4.2.2.1, RFC 6960; nothing is fetched without it). Files given here become part of the
@@ -72,6 +74,17 @@ def add_store_options(p: argparse.ArgumentParser) -> None:
         help="revocation checking: off, soft (unknown status is reported; default) or hard "
         "(unknown status fails)",
     )
+    p.add_argument(
+        "--max-revocation-age",
+        metavar="DAYS",
+        help="do not use CRLs or OCSP responses whose thisUpdate is older than DAYS (may be "
+        "fractional) at the validation time, whatever their nextUpdate says",
+    )
+    p.add_argument(
+        "--require-next-update",
+        action="store_true",
+        help="do not use CRLs or OCSP responses without nextUpdate",
+    )
 
 
 def add_trust_options(p: argparse.ArgumentParser) -> None:
@@ -104,6 +117,18 @@ def _parse_time(text: str) -> datetime.datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.UTC)
     return moment
+
+
+def _parse_days(text: str) -> datetime.timedelta:
+    try:
+        days = float(text.strip())
+    except ValueError:
+        days = float("nan")
+    if not (0 <= days <= 36500):  # also refuses NaN and infinities
+        raise UsageError(
+            f"--max-revocation-age {text!r} is not a number of days between 0 and 36500"
+        )
+    return datetime.timedelta(days=days)
 
 
 def _anchors(paths: list[str], system: bool) -> tuple[list[Certificate], list[CertificateList]]:
@@ -158,7 +183,13 @@ def trust_options(args: argparse.Namespace, *, required: bool = True) -> TrustOp
     certificates: list[Certificate] = []
     for path in args.certs or ():
         certificates.extend(read_certs(path, "certificate file"))
-    policy = ValidationPolicy(revocation=_MODES[args.revocation], at_signing_time=at_signing)
+    age_text: str | None = getattr(args, "max_revocation_age", None)
+    policy = ValidationPolicy(
+        revocation=_MODES[args.revocation],
+        at_signing_time=at_signing,
+        max_revocation_age=_parse_days(age_text) if age_text is not None else None,
+        require_next_update=bool(getattr(args, "require_next_update", False)),
+    )
     at = _parse_time(at_text) if at_text is not None else None
     store = None
     if paths or args.system_trust:

@@ -37,7 +37,14 @@ from smimelib.pki.path_results import (
 if TYPE_CHECKING:
     from smimelib.crypto.keys import PublicKey
 
-__all__ = ["ALL_REASONS", "CRLContext", "CRLVerdict", "SignerValidator", "check_crls"]
+__all__ = [
+    "ALL_REASONS",
+    "CRLContext",
+    "CRLVerdict",
+    "SignerValidator",
+    "check_crls",
+    "freshness_problem",
+]
 
 #: all-reasons of RFC 5280 6.3.2 (b): every reason flag except "unused"
 ALL_REASONS = frozenset(r for r in ReasonFlag if r is not ReasonFlag.UNUSED)
@@ -69,6 +76,10 @@ class CRLContext:
     pool: Sequence[Certificate]
     validate_signer: SignerValidator | None
     algorithms: Policy
+    #: CRLs whose thisUpdate is older than this at the validation time are not used
+    max_crl_age: datetime.timedelta | None = None
+    #: CRLs and OCSP responses without nextUpdate are not used
+    require_next_update: bool = False
     #: memo of validate_signer results: (signer DER, anchor DER, time) -> status, reason
     signer_memo: dict[tuple[bytes, bytes, datetime.datetime], tuple[bool, str]] = field(
         default_factory=dict
@@ -233,10 +244,54 @@ def _structural_problem(crl: CertificateList) -> str | None:
     return None
 
 
-def _stale_problem(crl: CertificateList, at: datetime.datetime) -> str | None:
-    """6.3.3 (a): a CRL whose nextUpdate has passed is not current."""
+def _stale_problem(crl: CertificateList, at: datetime.datetime, ctx: CRLContext) -> str | None:
+    """6.3.3 (a): a CRL whose nextUpdate has passed is not current; nor, by the caller's
+    policy, one older than the maximum age or one without nextUpdate."""
     if crl.next_update is not None and crl.next_update < at:
-        return f"the CRL is stale: nextUpdate {crl.next_update.isoformat()} has passed"
+        return f"the CRL is stale: nextUpdate {_utc(crl.next_update)} has passed"
+    what = "delta CRL" if crl.is_delta else "CRL"
+    return freshness_problem(
+        what, crl.this_update, crl.next_update, at, ctx.max_crl_age, ctx.require_next_update
+    )
+
+
+def _utc(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _limit_text(limit: datetime.timedelta) -> str:
+    seconds = int(limit.total_seconds())
+    if seconds % 86400 == 0:
+        return f"{seconds // 86400}-day"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}-hour"
+    if seconds % 60 == 0:
+        return f"{seconds // 60}-minute"
+    return f"{limit.total_seconds():g}-second"
+
+
+def freshness_problem(
+    what: str,
+    this_update: datetime.datetime,
+    next_update: datetime.datetime | None,
+    at: datetime.datetime,
+    max_age: datetime.timedelta | None,
+    require_next_update: bool,
+) -> str | None:
+    """Why revocation data is too old for the caller's policy, or None (RFC 5280 6.3.3
+    (a)(2), RFC 6960 4.2.2.1): older than ``max_age`` at ``at`` whatever its nextUpdate,
+    or without nextUpdate when ``require_next_update``. (A passed nextUpdate is the
+    caller's own check: its wording differs between CRLs and OCSP.)"""
+    if max_age is not None and at - this_update > max_age:
+        return (
+            f"the {what} is too old: thisUpdate {_utc(this_update)} is older than the"
+            f" {_limit_text(max_age)} limit (maximum age of revocation data)"
+        )
+    if next_update is None and require_next_update:
+        return (
+            f"the {what} has no nextUpdate, and the policy requires one"
+            " (RFC 5280 5.1.2.5, RFC 6960 4.2.2.1)"
+        )
     return None
 
 
@@ -391,7 +446,7 @@ def _delta_for(
         if delta.crl_number is None or delta.crl_number <= base_number:
             src.refuse("the delta CRL is not newer than the complete CRL (RFC 5280 5.2.4)")
             continue
-        problem = _structural_problem(delta) or _stale_problem(delta, at)
+        problem = _structural_problem(delta) or _stale_problem(delta, at, ctx)
         if problem is None and delta.unhandled_critical_extensions:
             problem = "the delta CRL has unknown critical extensions"
         if problem is None:
@@ -485,7 +540,7 @@ def check_crls(
             delta = _delta_for(crl, signer.cert, deltas, path, at, ctx)
             defect = _structural_problem(crl)
             # a current delta CRL brings a stale complete CRL up to date (6.3.3 (a)(2))
-            stale = _stale_problem(crl, at) if delta is None else None
+            stale = _stale_problem(crl, at, ctx) if delta is None else None
             # 6.3.3 (h): the delta CRL decides first, (i) then the complete CRL
             entry = _listed(delta.crl, cert) if delta is not None else None
             from_delta = entry is not None

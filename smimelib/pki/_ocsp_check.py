@@ -4,7 +4,8 @@ Used by :class:`smimelib.pki.revocation.StandardRevocationChecker`. A response c
 for a certificate when one of its SingleResponses carries the certificate's CertID, it
 is signed by an authorised responder (the issuer itself, or a certificate the issuer
 issued with id-kp-OCSPSigning: 4.2.2.2), it is current at the validation time
-(thisUpdate / nextUpdate, optionally a maximum age: 3.2, 4.2.2.1) and, when the caller
+(thisUpdate / nextUpdate, optionally a maximum age and a required nextUpdate: 3.2,
+4.2.2.1) and, when the caller
 sent one, it echoes the nonce (4.4.1).
 """
 
@@ -17,7 +18,12 @@ from dataclasses import dataclass, field
 
 from smimelib.asn1 import tlv
 from smimelib.errors import PolicyError, SmimeError, UnsupportedAlgorithm
-from smimelib.pki._crl_check import CRLContext, describe_signature, signer_problem
+from smimelib.pki._crl_check import (
+    CRLContext,
+    describe_signature,
+    freshness_problem,
+    signer_problem,
+)
 from smimelib.pki._signed import refuse_broken_digest
 from smimelib.pki.certificate import Certificate
 from smimelib.pki.ocsp import (
@@ -150,8 +156,16 @@ def _judge(
         return None, "the OCSP response's thisUpdate is after the validation time"
     if single.next_update is not None and single.next_update < at:
         return None, "the OCSP response is stale: nextUpdate has passed (RFC 6960 4.2.2.1)"
-    if max_age is not None and at - single.this_update > max_age:
-        return None, "the OCSP response is older than the accepted maximum age"
+    too_old = freshness_problem(
+        "OCSP response",
+        single.this_update,
+        single.next_update,
+        at,
+        max_age,
+        ctx.require_next_update,
+    )
+    if too_old is not None:
+        return None, too_old
     problem = "no certificate of the OCSP responder was found"
     for cand in _responder_candidates(resp, issuer, ctx.pool):
         try:

@@ -15,8 +15,9 @@ policies that are valid for the path up to certificate ``i``:
 
 A NULL tree is represented by ``None`` in the validator: every method that can
 empty the tree says so by returning ``False`` (or by :attr:`PolicyTree.is_null`).
-Qualifiers (user notices, CPS pointers) are not tracked: smimelib does not show
-user notices.
+Every node keeps the qualifier_set of 6.1.3 (d)(1)-(2) (the qualifiers the
+certificate attached to the policy, or to anyPolicy when that produced the node) and
+:meth:`PolicyTree.user_notices` picks the user notices to display (RFC 5280 4.2.1.4).
 
 The tree can grow exponentially on hostile input (CVE-2023-0464): the number of
 nodes ever created is capped, and so is the number of policies and mappings taken
@@ -26,11 +27,17 @@ which the validator turns into a policy failure.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from smimelib.errors import LimitExceeded
-from smimelib.pki.path_results import ANY_POLICY
+from smimelib.errors import DecodeError, LimitExceeded
+from smimelib.pki._user_notice import DISPLAY_TEXT_LIMIT, OID_USER_NOTICE_QUALIFIER
+from smimelib.pki.path_extensions import PolicyQualifier
+from smimelib.pki.path_results import ANY_POLICY, UserNotice
+
+if TYPE_CHECKING:
+    from smimelib.pki.certificate import Certificate
 
 __all__ = ["MAX_POLICIES_PER_CERTIFICATE", "MAX_POLICY_NODES", "PolicyNode", "PolicyTree"]
 
@@ -42,14 +49,18 @@ MAX_POLICIES_PER_CERTIFICATE = 256
 
 @dataclass(eq=False, slots=True)
 class PolicyNode:
-    """One node of the valid_policy_tree (RFC 5280 6.1.2 (a)): valid_policy and
-    expected_policy_set; the qualifier_set is not kept."""
+    """One node of the valid_policy_tree (RFC 5280 6.1.2 (a)): valid_policy,
+    qualifier_set (with ``qualifier_policy``, the policy OID the qualifiers were attached
+    to in certificate ``depth``: the node's own policy or anyPolicy) and
+    expected_policy_set."""
 
     valid_policy: str
     expected_policy_set: frozenset[str]
     parent: PolicyNode | None
     depth: int
     children: list[PolicyNode] = field(default_factory=list)
+    qualifier_set: tuple[PolicyQualifier, ...] = ()
+    qualifier_policy: str | None = None
 
 
 class PolicyTree:
@@ -91,13 +102,22 @@ class PolicyTree:
 
     # -- 6.1.3 (d) ------------------------------------------------------------------------
     def add_certificate_policies(
-        self, depth: int, policies: Iterable[str], *, any_policy_allowed: bool
+        self,
+        depth: int,
+        policies: Iterable[str],
+        *,
+        any_policy_allowed: bool,
+        qualifiers: Mapping[str, tuple[PolicyQualifier, ...]] | None = None,
     ) -> bool:
         """RFC 5280 6.1.3 (d) for certificate ``depth`` (= i) with its policy OIDs.
 
         ``any_policy_allowed`` is "(a) inhibit_anyPolicy > 0 or (b) i < n and the
-        certificate is self-issued" of (d)(2). Returns ``False`` when the tree became NULL.
+        certificate is self-issued" of (d)(2). ``qualifiers`` maps a policy OID
+        (anyPolicy included) to the qualifiers the certificate attaches to it: they
+        become the new nodes' qualifier_set. Returns ``False`` when the tree became NULL.
         """
+        quals = qualifiers or {}
+        any_quals = quals.get(ANY_POLICY, ())
         self._ensure_level(depth)
         parents = self._levels[depth - 1]
         policy_list = list(dict.fromkeys(policies))
@@ -111,19 +131,22 @@ class PolicyTree:
             if policy == ANY_POLICY:
                 continue
             matched = expecting.get(policy, [])
+            own = (quals.get(policy, ()), policy)
             for node in matched:
-                self._add_child(node, policy, frozenset({policy}))
+                self._add_child(node, policy, frozenset({policy}), own)
             if not matched:
                 any_node = _any_policy_node(parents)
                 if any_node is not None:
-                    self._add_child(any_node, policy, frozenset({policy}))
+                    self._add_child(any_node, policy, frozenset({policy}), own)
         # (2) anyPolicy, when it may still be used
         if ANY_POLICY in policy_list and any_policy_allowed:
             for node in parents:
                 present = {c.valid_policy for c in node.children}
                 for expected in sorted(node.expected_policy_set):
                     if expected not in present:
-                        self._add_child(node, expected, frozenset({expected}))
+                        self._add_child(
+                            node, expected, frozenset({expected}), (any_quals, ANY_POLICY)
+                        )
         # (3) prune childless nodes of depth i-1 and above
         self._prune(depth - 1)
         return not self.is_null
@@ -148,7 +171,9 @@ class PolicyTree:
                     continue
                 any_node = _any_policy_node(level)
                 if any_node is not None and any_node.parent is not None:
-                    self._add_child(any_node.parent, issuer_policy, subject_policies)
+                    self._add_child(
+                        any_node.parent, issuer_policy, subject_policies, _quals_of(any_node)
+                    )
             return True
         doomed = [n for n in level if n.valid_policy in mappings]
         if doomed:
@@ -188,7 +213,7 @@ class PolicyTree:
                 if node.valid_policy != ANY_POLICY and node.valid_policy in user_initial_policy_set
             }
             for policy in sorted(user_initial_policy_set - kept):
-                self._add_child(final_any.parent, policy, frozenset({policy}))
+                self._add_child(final_any.parent, policy, frozenset({policy}), _quals_of(final_any))
             self._delete_subtrees([final_any])
         # (4) prune childless nodes above depth n
         self._prune(n - 1)
@@ -214,19 +239,82 @@ class PolicyTree:
             out.add(first if first is not None else ANY_POLICY)
         return frozenset(out)
 
+    # -- user notices (RFC 5280 4.2.1.4) ----------------------------------------------------
+    def user_notices(
+        self, path: Sequence[Certificate]
+    ) -> tuple[tuple[UserNotice, ...], tuple[str, ...]]:
+        """The user notices to display for the final tree of ``path`` (anchor first),
+        and findings about notices that are over-long or cannot be decoded.
+
+        For each node of the final depth, the notices are those of the deepest node of
+        its branch whose qualifier_set holds a userNotice: the certificate nearest the
+        end entity speaks for the policy (PKITS 4.8.16-4.8.18, 4.10.12-4.10.14). A
+        malformed notice is not displayed and does not fail the path (qualifiers do not
+        change a policy's meaning); it is reported as a finding.
+        """
+        if self.is_null or self.depth == 0:
+            return (), ()
+        sources: dict[int, PolicyNode] = {}
+        for leaf in self._levels[-1]:
+            node: PolicyNode | None = leaf
+            while node is not None and node.depth > 0:
+                if any(q.oid == OID_USER_NOTICE_QUALIFIER for q in node.qualifier_set):
+                    sources.setdefault(id(node), node)
+                    break
+                node = node.parent
+        notices: list[UserNotice] = []
+        findings: list[str] = []
+        seen: set[tuple[int, str, bytes]] = set()
+        for node in sorted(sources.values(), key=lambda n: -n.depth):
+            cert = path[node.depth]
+            policy = node.qualifier_policy or node.valid_policy
+            who = f"certificate {cert.subject.rfc4514()!r}, policy {policy}"
+            for qualifier in node.qualifier_set:
+                key = (node.depth, policy, qualifier.qualifier)
+                if qualifier.oid != OID_USER_NOTICE_QUALIFIER or key in seen:
+                    continue
+                seen.add(key)
+                try:
+                    notice = qualifier.user_notice
+                except (DecodeError, LimitExceeded) as exc:
+                    findings.append(f"{who}: userNotice not displayed, malformed ({exc})")
+                    continue
+                assert notice is not None
+                if notice.too_long:
+                    findings.append(
+                        f"{who}: userNotice text longer than {DISPLAY_TEXT_LIMIT} characters"
+                        " (RFC 5280 4.2.1.4), displayed anyway"
+                    )
+                notices.append(
+                    UserNotice(
+                        policy,
+                        notice.explicit_text,
+                        notice.organization,
+                        notice.notice_numbers,
+                        cert,
+                    )
+                )
+        return tuple(notices), tuple(findings)
+
     # -- helpers --------------------------------------------------------------------------
     def _ensure_level(self, depth: int) -> None:
         while len(self._levels) <= depth:
             self._levels.append([])
 
-    def _add_child(self, parent: PolicyNode, policy: str, expected: frozenset[str]) -> None:
+    def _add_child(
+        self,
+        parent: PolicyNode,
+        policy: str,
+        expected: frozenset[str],
+        quals: tuple[tuple[PolicyQualifier, ...], str | None] = ((), None),
+    ) -> None:
         self._created += 1
         if self._created > self._max_nodes:
             raise LimitExceeded(
                 f"the valid_policy_tree exceeds {self._max_nodes} nodes (RFC 5280 6.1.3 (d))",
                 limit="max_policy_nodes",
             )
-        child = PolicyNode(policy, expected, parent, parent.depth + 1)
+        child = PolicyNode(policy, expected, parent, parent.depth + 1, [], *quals)
         parent.children.append(child)
         self._ensure_level(child.depth)
         self._levels[child.depth].append(child)
@@ -259,6 +347,10 @@ class PolicyTree:
             if depth > 0:
                 for parent in self._levels[depth - 1]:
                     parent.children = [c for c in parent.children if id(c) not in gone]
+
+
+def _quals_of(node: PolicyNode) -> tuple[tuple[PolicyQualifier, ...], str | None]:
+    return node.qualifier_set, node.qualifier_policy
 
 
 def _any_policy_node(level: Iterable[PolicyNode]) -> PolicyNode | None:

@@ -242,4 +242,7 @@ class ValidationRun:
             validate_signer=_Signers(self, depth),
             fetcher=self._fetcher,
             algorithms=policy.algorithms,
+            max_ocsp_age=policy.max_revocation_age,
+            max_crl_age=policy.max_revocation_age,
+            require_next_update=policy.require_next_update,
         )

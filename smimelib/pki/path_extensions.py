@@ -16,12 +16,20 @@ from dataclasses import dataclass
 from smimelib.asn1 import der, tlv
 from smimelib.errors import DecodeError, UsageError
 from smimelib.pki import _extcodec as c
+from smimelib.pki._user_notice import (
+    OID_USER_NOTICE_QUALIFIER,
+    DisplayTextType,
+    UserNoticeQualifier,
+    decode_user_notice,
+    encode_user_notice,
+)
 from smimelib.pki.general_names import GeneralName, encode_general_names, parse_general_names
 from smimelib.pki.names import RDN, NameAttribute
 
 __all__ = [
     "OID_ANY_POLICY",
     "OID_CPS_QUALIFIER",
+    "OID_USER_NOTICE_QUALIFIER",
     "AccessDescription",
     "DistributionPoint",
     "GeneralSubtree",
@@ -31,6 +39,7 @@ __all__ = [
     "PolicyMapping",
     "PolicyQualifier",
     "ReasonFlag",
+    "UserNoticeQualifier",
     "parse_inhibit_any_policy",
     "parse_policy_mappings",
 ]
@@ -69,6 +78,16 @@ class PolicyQualifier:
         if elem.tag != tlv.Tag.IA5_STRING:
             return None
         return elem.content.decode("ascii", errors="replace")
+
+    @property
+    def user_notice(self) -> UserNoticeQualifier | None:
+        """The decoded user notice (id-qt-unotice, RFC 5280 4.2.1.4), if this is one.
+
+        :raises DecodeError: the qualifier is a userNotice but malformed.
+        """
+        if self.oid != OID_USER_NOTICE_QUALIFIER:
+            return None
+        return decode_user_notice(self.qualifier)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +144,26 @@ class PolicyInformation:
         if cps_uri is None:
             return cls(policy_id)
         return cls(policy_id, (PolicyQualifier(OID_CPS_QUALIFIER, der.encode_ia5(cps_uri)),))
+
+    @classmethod
+    def with_user_notice(
+        cls,
+        policy_id: str,
+        explicit_text: str | None = None,
+        *,
+        organization: str | None = None,
+        notice_numbers: tuple[int, ...] = (),
+        text_type: DisplayTextType = "utf8",
+    ) -> PolicyInformation:
+        """A policy with a userNotice qualifier (RFC 5280 4.2.1.4); ``text_type`` is the
+        DisplayText alternative: ``"utf8"``, ``"ia5"``, ``"visible"`` or ``"bmp"``."""
+        notice = encode_user_notice(
+            explicit_text,
+            organization=organization,
+            notice_numbers=notice_numbers,
+            text_type=text_type,
+        )
+        return cls(policy_id, (PolicyQualifier(OID_USER_NOTICE_QUALIFIER, notice),))
 
 
 @dataclass(frozen=True, slots=True)

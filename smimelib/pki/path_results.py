@@ -44,6 +44,7 @@ __all__ = [
     "RevocationState",
     "TimeSource",
     "TrustResult",
+    "UserNotice",
     "ValidationPolicy",
     "ValidationStatus",
 ]
@@ -309,6 +310,15 @@ class ValidationPolicy:
         this limit.
     :ivar max_candidates: most issuer candidates examined over one path search.
     :ivar max_paths: most complete candidate paths validated before giving up.
+    :ivar max_revocation_age: revocation data (a CRL, a delta CRL or an OCSP response)
+        whose thisUpdate is older than this at the validation time is not used, whatever
+        its nextUpdate says; ``None``: only nextUpdate decides (RFC 5280 6.3.3 (a)(2),
+        RFC 6960 4.2.2.1).
+    :ivar require_next_update: refuse CRLs and OCSP responses without nextUpdate. By
+        default they are used (RFC 5280 5.1.2.5 makes nextUpdate a MUST for CRL issuers,
+        but a CRL or response without it never goes stale, so an old one can be
+        replayed): each use is reported in :attr:`TrustResult.findings`, and
+        ``max_revocation_age`` still limits their age.
     """
 
     settings: PolicySettings = field(default_factory=PolicySettings)
@@ -321,6 +331,39 @@ class ValidationPolicy:
     max_chain_length: int = 10
     max_candidates: int = 64
     max_paths: int = 16
+    max_revocation_age: datetime.timedelta | None = None
+    require_next_update: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UserNotice:
+    """A user notice to display for a valid path (RFC 5280 4.2.1.4, 6.1.3 (d), 6.1.6).
+
+    For each policy of the user-constrained policy set, the notice comes from the
+    certificate nearest the end entity that attached a userNotice qualifier to the
+    policy (or to anyPolicy standing for it) on that policy's branch of the
+    valid_policy_tree: an end entity's notice wins over its CA's (PKITS 4.8.16-4.8.18,
+    4.10.12-4.10.14).
+
+    :ivar policy: the policy OID the qualifier is attached to in that certificate
+        (anyPolicy when the notice came with anyPolicy).
+    :ivar explicit_text: the explicitText, if any (may exceed the 200 characters RFC
+        5280 allows; a finding of the result says so).
+    :ivar organization: the noticeRef organization, if any.
+    :ivar notice_numbers: the noticeRef noticeNumbers.
+    :ivar certificate: the certificate that carries the notice.
+    """
+
+    policy: str
+    explicit_text: str | None
+    organization: str | None
+    notice_numbers: tuple[int, ...]
+    certificate: Certificate
+
+    @property
+    def subject(self) -> str:
+        """The RFC 4514 subject of the certificate that carries the notice."""
+        return self.certificate.subject.rfc4514()
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,6 +384,9 @@ class TrustResult:
     :ivar purpose: what the end-entity certificate was validated for.
     :ivar findings: warnings that did not fail validation (soft-failed revocation,
         legacy algorithms allowed by policy, ...).
+    :ivar user_notices: for a valid path, the user notices a relying party should
+        display (RFC 5280 4.2.1.4): those of the policies that end in the
+        user-constrained policy set, see :class:`UserNotice`.
     """
 
     status: ValidationStatus
@@ -353,6 +399,7 @@ class TrustResult:
     time_source: TimeSource = TimeSource.NOW
     purpose: KeyPurpose = KeyPurpose.ANY
     findings: tuple[str, ...] = ()
+    user_notices: tuple[UserNotice, ...] = ()
 
     @property
     def trusted(self) -> bool:

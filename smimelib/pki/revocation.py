@@ -62,7 +62,13 @@ class StandardRevocationChecker:
     :param algorithms: algorithm policy for CRL and OCSP signatures.
     :param ocsp_nonce: the nonce sent in the request that produced ``ocsp_responses``;
         responses must echo it (RFC 6960 4.4.1).
-    :param max_ocsp_age: refuse OCSP responses whose thisUpdate is older than this.
+    :param max_ocsp_age: refuse OCSP responses whose thisUpdate is older than this at the
+        validation time, whatever their nextUpdate says (RFC 6960 4.2.2.1).
+    :param max_crl_age: the same for CRLs and delta CRLs (RFC 5280 6.3.3 (a)(2)).
+    :param require_next_update: refuse CRLs and OCSP responses without nextUpdate (RFC
+        5280 5.1.2.5 requires it of CRL issuers). Without this they are used, reported
+        with ``next_update=None`` in :attr:`RevocationOutcome.sources`: nothing but
+        ``max_*_age`` then limits how old they may be.
     """
 
     def __init__(
@@ -76,7 +82,14 @@ class StandardRevocationChecker:
         algorithms: Policy = DEFAULT_POLICY,
         ocsp_nonce: bytes | None = None,
         max_ocsp_age: datetime.timedelta | None = None,
+        max_crl_age: datetime.timedelta | None = None,
+        require_next_update: bool = False,
     ) -> None:
+        for limit in (max_ocsp_age, max_crl_age):
+            if limit is not None and (
+                not isinstance(limit, datetime.timedelta) or limit < datetime.timedelta(0)
+            ):
+                raise UsageError("max_ocsp_age and max_crl_age must be non-negative timedeltas")
         for crl, origin in crls:
             if not isinstance(crl, CertificateList) or not isinstance(origin, str):
                 raise UsageError("crls must be (CertificateList, origin) pairs")
@@ -88,7 +101,13 @@ class StandardRevocationChecker:
                 raise UsageError("certificates must be Certificate objects")
         self._crls = tuple(crls)
         self._ocsp = tuple(ocsp_responses)
-        self._ctx = CRLContext(tuple(certificates), validate_signer, algorithms)
+        self._ctx = CRLContext(
+            tuple(certificates),
+            validate_signer,
+            algorithms,
+            max_crl_age=max_crl_age,
+            require_next_update=bool(require_next_update),
+        )
         self._fetcher = fetcher
         self._nonce = ocsp_nonce
         self._max_age = max_ocsp_age

@@ -14,7 +14,7 @@ RFC's numbering:
 * 6.1.4 preparation of every CA certificate: policy mappings, names and keys, name
   constraints, policy and anyPolicy counters, basicConstraints, pathLenConstraint,
   keyCertSign, unknown critical extensions;
-* 6.1.5 wrap-up and the 6.1.6 user-constrained policy set.
+* 6.1.5 wrap-up, the 6.1.6 user-constrained policy set and its user notices.
 
 Name chaining is tested before the signature (the RFC lists it last in 6.1.3 (a)),
 so that a path whose names do not chain is reported as such rather than as a bad
@@ -45,6 +45,7 @@ from smimelib.errors import (
 )
 from smimelib.pki import profile
 from smimelib.pki._policy_tree import PolicyTree
+from smimelib.pki._revocation_verdict import judge_revocation, utc_text
 from smimelib.pki._signed import refuse_broken_digest
 from smimelib.pki.certificate import Certificate
 from smimelib.pki.extensions import KeyUsage
@@ -58,6 +59,7 @@ from smimelib.pki.path_results import (
     RevocationState,
     TimeSource,
     TrustResult,
+    UserNotice,
     ValidationPolicy,
     ValidationStatus,
 )
@@ -118,10 +120,6 @@ def _who(cert: Certificate) -> str:
     return f"certificate {subject!r}" if subject else f"certificate with serial {cert.serial_hex}"
 
 
-def _when(moment: datetime.datetime) -> str:
-    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 @dataclass(slots=True)
 class _State:
     """The RFC 5280 6.1.2 state variables that change from certificate to certificate."""
@@ -140,6 +138,7 @@ class _Validation:
         "at",
         "findings",
         "n",
+        "notices",
         "outcomes",
         "path",
         "policy",
@@ -166,6 +165,7 @@ class _Validation:
         self.time_source = time_source
         self.findings: list[str] = []
         self.outcomes: dict[int, RevocationOutcome] = {}
+        self.notices: tuple[UserNotice, ...] = ()
 
     # -- the result -----------------------------------------------------------------------
     def _result(
@@ -190,6 +190,7 @@ class _Validation:
             time_source=self.time_source,
             purpose=self.purpose,
             findings=tuple(dict.fromkeys(self.findings)),
+            user_notices=self.notices if status is ValidationStatus.VALID else (),
         )
 
     def run(self) -> TrustResult:
@@ -248,7 +249,11 @@ class _Validation:
                 ) from None
         self._purpose(path[-1])
         tree = state.tree
-        return tree.user_constrained_policy_set() if tree is not None else frozenset()
+        if tree is None:
+            return frozenset()
+        self.notices, found = tree.user_notices(path)  # RFC 5280 4.2.1.4
+        self.findings.extend(found)
+        return tree.user_constrained_policy_set()
 
     def _anchor_constraints(self, anchor: Certificate, state: _State) -> None:
         # The anchor's own name constraints and path length bind the path (RFC 5937
@@ -307,7 +312,10 @@ class _Validation:
                 any_allowed = state.inhibit_any_policy > 0 or (i < self.n and cert.is_self_issued)
                 try:
                     alive = state.tree.add_certificate_policies(
-                        i, (p.policy_id for p in policies), any_policy_allowed=any_allowed
+                        i,
+                        (p.policy_id for p in policies),
+                        any_policy_allowed=any_allowed,
+                        qualifiers={p.policy_id: p.qualifiers for p in policies if p.qualifiers},
                     )
                 except LimitExceeded as exc:
                     raise _Failed(ValidationStatus.POLICY, f"{_who(cert)}: {exc}", cert) from None
@@ -471,15 +479,15 @@ class _Validation:
         if at < cert.not_before:
             raise _Failed(
                 ValidationStatus.NOT_YET_VALID,
-                f"{_who(cert)}: not valid before {_when(cert.not_before)}, the validation time"
-                f" is {_when(self.at)} (RFC 5280 6.1.3 (a)(2))",
+                f"{_who(cert)}: not valid before {utc_text(cert.not_before)}, the validation time"
+                f" is {utc_text(self.at)} (RFC 5280 6.1.3 (a)(2))",
                 cert,
             )
         if at > cert.not_after:
             raise _Failed(
                 ValidationStatus.EXPIRED,
-                f"{_who(cert)}: expired at {_when(cert.not_after)}, the validation time is"
-                f" {_when(self.at)} (RFC 5280 6.1.3 (a)(2))",
+                f"{_who(cert)}: expired at {utc_text(cert.not_after)}, the validation time is"
+                f" {utc_text(self.at)} (RFC 5280 6.1.3 (a)(2))",
                 cert,
             )
 
@@ -559,55 +567,12 @@ class _Validation:
                     RevocationState.UNKNOWN, detail=f"revocation check failed: {exc}"
                 )
         self.outcomes[i] = outcome
-        who = _who(cert)
-        for source in outcome.sources:
-            if source.used and source.weak_signature:
-                self.findings.append(
-                    f"{who}: revocation status from a {source.kind} of {source.issuer!r} signed"
-                    f" with {source.signature_algorithm}, accepted by the policy"
-                )
-        if outcome.state is RevocationState.REVOKED:
-            reason = outcome.reason.name.lower() if outcome.reason is not None else "unspecified"
-            date = (
-                f" on {_when(outcome.revocation_date)}"
-                if outcome.revocation_date is not None
-                else ""
-            )
-            detail = f"; {outcome.detail}" if outcome.detail else ""
-            raise _Failed(
-                ValidationStatus.REVOKED,
-                f"{who}: revoked{date}, reason {reason}{detail} (RFC 5280 6.1.3 (a)(3))",
-                cert,
-            )
-        if outcome.state is RevocationState.GOOD:
-            return
-        why = outcome.detail or "no usable CRL or OCSP response"
-        if mode is RevocationMode.HARD_FAIL:
-            failure = outcome.failure
-            if failure is None and _crl_sign_refused(issuer, outcome):
-                failure = ValidationStatus.KEY_USAGE
-            if failure is not None and failure is not ValidationStatus.VALID:
-                # A definite failure is why the status is unknown, e.g. the CRL issuer
-                # may not sign CRLs (RFC 5280 6.3.3 (f), PKITS 4.7.4/4.7.5).
-                raise _Failed(
-                    failure,
-                    f"{who}: revocation status unknown ({why}); {failure.description}"
-                    " (RFC 5280 6.1.3 (a)(3), 6.3.3)",
-                    cert,
-                )
-            raise _Failed(
-                ValidationStatus.REVOCATION_STATUS_UNKNOWN,
-                f"{who}: revocation status unknown ({why}) under a hard-fail policy",
-                cert,
-            )
-        self.findings.append(f"{who}: revocation status unknown ({why}); soft-fail policy")
-
-
-def _crl_sign_refused(issuer: Certificate, outcome: RevocationOutcome) -> bool:
-    usages = issuer.key_usage
-    if usages is None or KeyUsage.CRL_SIGN in usages:
-        return False
-    # For checkers that do not set RevocationOutcome.failure: a source refused for the
-    # missing cRLSign bit says so in its problem text.
-    texts = [outcome.detail or "", *(s.problem or "" for s in outcome.sources)]
-    return any("cRLSign" in text for text in texts)
+        findings, failure = judge_revocation(
+            outcome,
+            _who(cert),
+            mode=mode,
+            age_limited=self.policy.max_revocation_age is not None,
+        )
+        self.findings.extend(findings)
+        if failure is not None:
+            raise _Failed(failure[0], failure[1], cert)
