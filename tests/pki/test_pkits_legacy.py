@@ -21,147 +21,49 @@ signature with ``algorithm-refused``.
 
 from __future__ import annotations
 
-import datetime
-import functools
-import json
-from dataclasses import dataclass
-from typing import Any
-
 import pytest
 
-import smimelib
 from smimelib.cms.results import Reason, SignerResult
 from smimelib.crypto.algorithms import Policy
-from smimelib.pki.certificate import Certificate
-from smimelib.pki.crl import CertificateList
-from smimelib.pki.path_results import (
-    PolicySettings,
-    RevocationMode,
-    RevocationState,
-    TrustResult,
-    ValidationPolicy,
-    ValidationStatus,
-)
-from smimelib.pki.trust import TrustStore
+from smimelib.pki.path_results import RevocationState, TrustResult, ValidationStatus
 from smimelib.report import LayerType, OpenedMessage
+from tests.pki.pkits_suite import LEGACY_AT, LEGACY_ROOT, LEGACY_RUNS, ROOT, PkitsRun, cert, suite
 from tests.vectors import load_vector, vector_path
 
-_ROOT = "pkits/"
-_LEGACY = _ROOT + "legacy-v1.0/"
 _SHA1 = "1.3.14.3.2.26"
 
-# The 2003 data can only be read with SHA-1 signatures and 1024-bit RSA keys allowed:
-# every certificate, CRL and message of the set uses them, and RFC 8551 section 2 /
-# RFC 8550 make a conforming default refuse both. A caller reading an old mail archive
-# must say so explicitly; nothing else is relaxed (no MD5, no non-standard uses).
-_LEGACY_ALGORITHMS = Policy(allow_weak=True, min_rsa_bits=1024)
-# 4.1.4-4.1.6 are DSA-1024 (a LEGACY algorithm): allowed for those three tests only
-_LEGACY_DSA_ALGORITHMS = Policy(allow_weak=True, allow_legacy=True, min_rsa_bits=1024)
-
-
-@functools.cache
-def _suite() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(load_vector(_ROOT + "pkits.json"))
-    return data
-
-
-@functools.cache
-def _cert(name: str) -> Certificate:
-    return Certificate.from_der(load_vector(_LEGACY + name))
-
-
-@functools.cache
-def _crl(name: str) -> CertificateList:
-    return CertificateList.from_der(load_vector(_LEGACY + name))
-
-
-@dataclass(frozen=True)
-class _Run:
-    test: dict[str, Any]
-    run: dict[str, Any]
-
-    @property
-    def id(self) -> str:
-        return f"{self.test['id']}-run{self.run['run']}"
-
-    @property
-    def expected(self) -> str:
-        return "valid" if self.run["expected"] == "valid" else str(self.run["reason"])
-
-    @property
-    def dsa(self) -> bool:
-        return "dsa" in self.test["features"]
-
-    def accepts(self, status: str) -> bool:
-        # 4.8.19: an explicitText over 200 characters may also be rejected, for any reason
-        if self.run.get("also_acceptable") == "invalid" and status != "valid":
-            return True
-        return status == self.expected
-
-    def policy(self, algorithms: Policy | None = None) -> ValidationPolicy:
-        s = self.run["settings"]
-        settings = PolicySettings(
-            initial_policy_set=frozenset(s["initial_policy_set"]),
-            initial_explicit_policy=s["initial_explicit_policy"],
-            initial_policy_mapping_inhibit=s["initial_policy_mapping_inhibit"],
-            initial_inhibit_any_policy=s["initial_inhibit_any_policy"],
-        )
-        if algorithms is None:
-            algorithms = _LEGACY_DSA_ALGORITHMS if self.dsa else _LEGACY_ALGORITHMS
-        return ValidationPolicy(
-            settings=settings, revocation=RevocationMode.HARD_FAIL, algorithms=algorithms
-        )
-
-    def validate(self, policy: ValidationPolicy) -> TrustResult:
-        test = self.test
-        hints = sorted({*test["path"][1:-1], *test["other_certs"]})
-        return TrustStore([_cert(test["trust_anchor"])]).validate(
-            _cert(test["target"]),
-            intermediates=[_cert(name) for name in hints],
-            at=_AT,
-            policy=policy,
-            crls=[_crl(name) for name in test["crls"]],
-        )
-
-    def open(self, policy: ValidationPolicy) -> OpenedMessage:
-        return smimelib.open(
-            load_vector(_LEGACY + self.test["smime"]["file"]),
-            trust=TrustStore([_cert(self.test["trust_anchor"])]),
-            validation=policy,
-            validation_time=_AT,
-        )
-
-
-_RUNS = [_Run(t, r) for t in _suite()["tests"] for r in t["runs"]]
-_AT = datetime.datetime.fromisoformat(_suite()["defaults"]["legacy_v1_0"]["validation_time"])
 # one run per test (the first: PKITS' default inputs) for the default-policy refusal
-_FIRST_RUNS = [r for r in _RUNS if r.run["run"] == 1]
+_FIRST_RUNS = [r for r in LEGACY_RUNS if r.run["run"] == 1]
 
 
 def test_legacy_set_is_complete_and_is_the_2003_issue() -> None:
-    assert _suite()["defaults"]["legacy_v1_0"]["directory"] == "legacy-v1.0/"
-    assert len(_RUNS) == 250 and len(_FIRST_RUNS) == 224
-    counts = {d: len(list(vector_path(_LEGACY + d).iterdir())) for d in ("certs", "crls", "smime")}
+    assert suite()["defaults"]["legacy_v1_0"]["directory"] == "legacy-v1.0/"
+    assert len(LEGACY_RUNS) == 250 and len(_FIRST_RUNS) == 224
+    counts = {
+        d: len(list(vector_path(LEGACY_ROOT + d).iterdir())) for d in ("certs", "crls", "smime")
+    }
     assert counts == {"certs": 405, "crls": 173, "smime": 224}
     # same names as 1.0.1, different objects: a 1.0 key never matches a 1.0.1 certificate
-    for name in sorted(p.name for p in vector_path(_LEGACY + "certs").iterdir()):
-        assert load_vector(_LEGACY + "certs/" + name) != load_vector(_ROOT + "certs/" + name)
-    anchor = _cert(_suite()["defaults"]["trust_anchor"])
+    for name in sorted(p.name for p in vector_path(LEGACY_ROOT + "certs").iterdir()):
+        assert load_vector(LEGACY_ROOT + "certs/" + name) != load_vector(ROOT + "certs/" + name)
+    anchor = cert(suite()["defaults"]["trust_anchor"], legacy=True)
     assert anchor.public_key.size_bits == 1024
     assert anchor.signature_algorithm.oid == "1.2.840.113549.1.1.5"  # sha1WithRSAEncryption
     assert anchor.not_before.year == 2001 and anchor.not_after.year == 2011
-    assert anchor.valid_at(_AT)
+    assert anchor.valid_at(LEGACY_AT)
 
 
-def _check(run: _Run, result: TrustResult, *, where: str, signer: str) -> None:
+def _check(run: PkitsRun, result: TrustResult, *, where: str, signer: str) -> None:
     got = result.status.value
     assert run.accepts(got), (
         f"{run.id} ({run.test['title']}) {where}: expected {run.expected}, got {got}:"
         f" {result.reason}"
     )
-    assert result.validation_time == _AT
+    assert result.validation_time == LEGACY_AT
     if result.chain:
-        assert result.chain[0] == _cert(signer), f"{run.id} {where}: chain of another certificate"
+        assert result.chain[0] == cert(signer, legacy=True), (
+            f"{run.id} {where}: chain of another certificate"
+        )
     if got != "valid" or run.expected != "valid":
         return
     expected_set = frozenset(run.run["expected_user_constrained_policy_set"])
@@ -171,7 +73,7 @@ def _check(run: _Run, result: TrustResult, *, where: str, signer: str) -> None:
     assert all(o.state is RevocationState.GOOD for o in result.revocation), run.id
     assert all(s.origin == "message" for s in result.revocation_sources if s.used)
     if signer == run.test["target"]:
-        path = tuple(_cert(name) for name in reversed(run.test["path"]))
+        path = tuple(cert(name, legacy=True) for name in reversed(run.test["path"]))
         assert result.chain == path, f"{run.id} {where}: unexpected chain"
     # what the policy let through is reported (one sentence per certificate name: a
     # self-issued certificate and its CA share one): SHA-1 certificate signatures,
@@ -187,13 +89,13 @@ def _check(run: _Run, result: TrustResult, *, where: str, signer: str) -> None:
         assert 1 <= len(small_keys) <= len(result.chain) - 1, f"{run.id} {where}: {accepted}"
 
 
-@pytest.mark.parametrize("run", _RUNS, ids=[r.id for r in _RUNS])
-def test_pkits_legacy_direct(run: _Run) -> None:
+@pytest.mark.parametrize("run", LEGACY_RUNS, ids=[r.id for r in LEGACY_RUNS])
+def test_pkits_legacy_direct(run: PkitsRun) -> None:
     result = run.validate(run.policy())
     _check(run, result, where="direct", signer=run.test["target"])
 
 
-def _legacy_shape(run: _Run, report: OpenedMessage) -> SignerResult:
+def _legacy_shape(run: PkitsRun, report: OpenedMessage) -> SignerResult:
     assert len(report.layers) == 1 and report.layers[0].type is LayerType.SIGNED
     assert report.layers[0].form == "application/pkcs7-mime", run.id
     assert len(report.signatures) == 1, f"{run.id}: one signature expected"
@@ -203,8 +105,8 @@ def _legacy_shape(run: _Run, report: OpenedMessage) -> SignerResult:
     return result
 
 
-@pytest.mark.parametrize("run", _RUNS, ids=[r.id for r in _RUNS])
-def test_pkits_legacy_smime(run: _Run) -> None:
+@pytest.mark.parametrize("run", LEGACY_RUNS, ids=[r.id for r in LEGACY_RUNS])
+def test_pkits_legacy_smime(run: PkitsRun) -> None:
     report = run.open(run.policy())
     result = _legacy_shape(run, report)
     signature = report.signatures[0]
@@ -220,7 +122,7 @@ def test_pkits_legacy_smime(run: _Run) -> None:
 
 
 @pytest.mark.parametrize("run", _FIRST_RUNS, ids=[r.id for r in _FIRST_RUNS])
-def test_pkits_legacy_refused_by_default_policy(run: _Run) -> None:
+def test_pkits_legacy_refused_by_default_policy(run: PkitsRun) -> None:
     # RFC 5280 6.1.3 (a)(1) checks the signatures from the anchor down: the first
     # certificate below the anchor is SHA-1-signed by an RSA-1024 key, so that is where
     # the default policy stops, whatever the PKITS test is about. Only the two
@@ -239,10 +141,10 @@ def test_pkits_legacy_refused_by_default_policy(run: _Run) -> None:
             f"{run.id} {where}: {trust.status.value}: {trust.reason}"
         )
         # the chain tried ends with the anchor; the certificate it signed is the one refused
-        assert trust.chain[-1] == _cert(run.test["trust_anchor"]), f"{run.id} {where}"
+        assert trust.chain[-1] == cert(run.test["trust_anchor"], legacy=True), f"{run.id} {where}"
         assert trust.failing_certificate == trust.chain[-2], f"{run.id} {where}"
         if where == "direct" or run.test["smime"]["signer"] == run.test["target"]:
-            assert trust.chain[-2] == _cert(run.test["path"][1]), f"{run.id} {where}"
+            assert trust.chain[-2] == cert(run.test["path"][1], legacy=True), f"{run.id} {where}"
         assert trust.reason is not None and "refused by the algorithm policy" in trust.reason
         assert "sha1WithRSAEncryption is weak" in trust.reason, trust.reason
     # the message signature is refused too (its SHA-1 digest first), never verified
@@ -255,7 +157,7 @@ def test_pkits_legacy_refused_by_default_policy(run: _Run) -> None:
 def test_pkits_legacy_needs_both_allowances() -> None:
     # Each of the two explicit allowances is needed on its own: SHA-1 alone still
     # fails on the 1024-bit keys, 1024-bit RSA alone still fails on SHA-1.
-    run = _RUNS[0]
+    run = LEGACY_RUNS[0]
     assert run.id == "4.1.1-run1"
     assert run.validate(run.policy()).status is ValidationStatus.VALID
     sha1_only = run.validate(run.policy(Policy(allow_weak=True)))

@@ -28,34 +28,21 @@ threads (about 2 s).
 from __future__ import annotations
 
 import base64
-import datetime
-import functools
-import json
 import re
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from smimelib.crypto.algorithms import DEFAULT_POLICY, LEGACY_POLICY
-from smimelib.pki.certificate import Certificate
-from smimelib.pki.crl import CertificateList
-from smimelib.pki.path_results import (
-    PolicySettings,
-    RevocationMode,
-    ValidationPolicy,
-    ValidationStatus,
-)
-from smimelib.pki.trust import TrustStore
+from smimelib.pki.path_results import ValidationStatus
 from tests.peers import openssl, require_tool
+from tests.pki.pkits_suite import AT, ROOT, RUNS, PkitsRun, suite
 from tests.vectors import load_vector
 
 pytestmark = pytest.mark.interop
 
-_ROOT = "pkits/"
 
 #: run id -> (OpenSSL verify error code, why OpenSSL differs from PKITS and smimelib)
 OPENSSL_DISAGREES: dict[str, tuple[int, str]] = {
@@ -74,70 +61,12 @@ OPENSSL_DISAGREES: dict[str, tuple[int, str]] = {
 }
 
 
-@functools.cache
-def _suite() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(load_vector(_ROOT + "pkits.json"))
-    return data
-
-
-@functools.cache
-def _cert(name: str) -> Certificate:
-    return Certificate.from_der(load_vector(_ROOT + name))
-
-
-@functools.cache
-def _crl(name: str) -> CertificateList:
-    return CertificateList.from_der(load_vector(_ROOT + name))
-
-
-_AT = datetime.datetime.fromisoformat(_suite()["defaults"]["validation_time"])
-
-
-@dataclass(frozen=True)
-class _Run:
-    test: dict[str, Any]
-    run: dict[str, Any]
-
-    @property
-    def id(self) -> str:
-        return f"{self.test['id']}-run{self.run['run']}"
-
-    @property
-    def hints(self) -> list[str]:
-        return sorted({*self.test["path"][1:-1], *self.test["other_certs"]})
-
-    def smimelib_status(self) -> ValidationStatus:
-        """smimelib's verdict, exactly as ``test_pkits.py`` asks for it (RFC 5280 6.1)."""
-        s = self.run["settings"]
-        settings = PolicySettings(
-            initial_policy_set=frozenset(s["initial_policy_set"]),
-            initial_explicit_policy=s["initial_explicit_policy"],
-            initial_policy_mapping_inhibit=s["initial_policy_mapping_inhibit"],
-            initial_inhibit_any_policy=s["initial_inhibit_any_policy"],
-        )
-        # 4.1.4-4.1.6 are DSA-1024 with SHA-1: legacy algorithms the caller must allow
-        algorithms = LEGACY_POLICY if "dsa" in self.test["features"] else DEFAULT_POLICY
-        policy = ValidationPolicy(
-            settings=settings, revocation=RevocationMode.HARD_FAIL, algorithms=algorithms
-        )
-        result = TrustStore([_cert(self.test["trust_anchor"])]).validate(
-            _cert(self.test["target"]),
-            intermediates=[_cert(name) for name in self.hints],
-            at=_AT,
-            policy=policy,
-            crls=[_crl(name) for name in self.test["crls"]],
-        )
-        return result.status
-
-    def accepts(self, valid: bool) -> bool:
-        """The PKITS expected verdict (4.8.19 may also be rejected)."""
-        if self.run.get("also_acceptable") == "invalid":
-            return True
-        expected_valid: bool = self.run["expected"] == "valid"
-        return valid == expected_valid
-
-
-_RUNS = [_Run(t, r) for t in _suite()["tests"] for r in t["runs"]]
+def _accepts(run: PkitsRun, valid: bool) -> bool:
+    """The PKITS expected verdict, valid or invalid (4.8.19 may also be rejected)."""
+    if run.run.get("also_acceptable") == "invalid":
+        return True
+    expected_valid: bool = run.run["expected"] == "valid"
+    return valid == expected_valid
 
 
 @dataclass(frozen=True)
@@ -157,7 +86,7 @@ def _pem(label: str, ders: Iterable[bytes]) -> str:
 
 
 def _write(path: Path, label: str, names: Iterable[str]) -> Path:
-    path.write_text(_pem(label, (load_vector(_ROOT + name) for name in names)))
+    path.write_text(_pem(label, (load_vector(ROOT + name) for name in names)))
     return path
 
 
@@ -176,9 +105,9 @@ def _verify(args: list[str | Path]) -> _Verdict:
     return _Verdict(False, int(found.group(1)), out)
 
 
-def _arguments(run: _Run, files: dict[str, Path], anchor: Path) -> list[str | Path]:
+def _arguments(run: PkitsRun, files: dict[str, Path], anchor: Path) -> list[str | Path]:
     s = run.run["settings"]
-    args: list[str | Path] = ["-attime", str(int(_AT.timestamp()))]
+    args: list[str | Path] = ["-attime", str(int(AT.timestamp()))]
     args += ["-crl_check_all", "-extended_crl", "-use_deltas", "-policy_check"]
     for oid in s["initial_policy_set"]:
         args += ["-policy", oid]
@@ -198,10 +127,10 @@ def _arguments(run: _Run, files: dict[str, Path], anchor: Path) -> list[str | Pa
 def _files(tmp: Path, anchor_name: str) -> tuple[Path, dict[str, dict[str, Path]]]:
     anchor = _write(tmp / "anchor.pem", "CERTIFICATE", [anchor_name])
     files: dict[str, dict[str, Path]] = {}
-    for test in _suite()["tests"]:
+    for test in suite()["tests"]:
         assert test["trust_anchor"] == anchor_name
         stem = test["id"].replace(".", "_")
-        hints = sorted({*test["path"][1:-1], *test["other_certs"]})
+        hints = PkitsRun(test, test["runs"][0]).hints
         files[test["id"]] = {
             "target": _write(tmp / f"{stem}-target.pem", "CERTIFICATE", [test["target"]]),
             "untrusted": _write(tmp / f"{stem}-untrusted.pem", "CERTIFICATE", hints),
@@ -214,7 +143,7 @@ def _files(tmp: Path, anchor_name: str) -> tuple[Path, dict[str, dict[str, Path]
 def pkits_pem(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict[str, Path]]]:
     """The anchor, and per test its target, untrusted hints and CRLs as PEM files."""
     tmp = tmp_path_factory.mktemp("pkits-pem")
-    return _files(tmp, _suite()["defaults"]["trust_anchor"])
+    return _files(tmp, suite()["defaults"]["trust_anchor"])
 
 
 @pytest.fixture(scope="session")
@@ -224,14 +153,14 @@ def openssl_verdicts(
     """``openssl verify`` on every run, once per session, on two threads."""
     require_tool("openssl")  # skip (or fail under CI) here, not inside a worker thread
     anchor, files = pkits_pem
-    jobs = [_arguments(run, files[run.test["id"]], anchor) for run in _RUNS]
+    jobs = [_arguments(run, files[run.test["id"]], anchor) for run in RUNS]
     with ThreadPoolExecutor(max_workers=2) as pool:
         verdicts = list(pool.map(_verify, jobs))
-    return {run.id: verdict for run, verdict in zip(_RUNS, verdicts, strict=True)}
+    return {run.id: verdict for run, verdict in zip(RUNS, verdicts, strict=True)}
 
 
 def test_disagreement_table_names_real_runs() -> None:
-    ids = {run.id for run in _RUNS}
+    ids = {run.id for run in RUNS}
     assert len(ids) == 250
     assert set(OPENSSL_DISAGREES) <= ids
 
@@ -241,11 +170,11 @@ def test_openssl_is_3_0() -> None:
     assert version.startswith("OpenSSL 3."), version
 
 
-@pytest.mark.parametrize("run", _RUNS, ids=[r.id for r in _RUNS])
-def test_pkits_openssl_agrees(run: _Run, openssl_verdicts: dict[str, _Verdict]) -> None:
-    ours = run.smimelib_status() is ValidationStatus.VALID
+@pytest.mark.parametrize("run", RUNS, ids=[r.id for r in RUNS])
+def test_pkits_openssl_agrees(run: PkitsRun, openssl_verdicts: dict[str, _Verdict]) -> None:
+    ours = run.validate().status is ValidationStatus.VALID
     theirs = openssl_verdicts[run.id]
-    assert run.accepts(ours), f"{run.id}: smimelib differs from PKITS"
+    assert _accepts(run, ours), f"{run.id}: smimelib differs from PKITS"
     if run.id not in OPENSSL_DISAGREES:
         assert theirs.valid == ours, (
             f"{run.id} ({run.test['title']}): smimelib says"
@@ -264,9 +193,9 @@ def test_x509_strict_rejects_pkits_4_6_4(
     # why the differential runs without -x509_strict: PKITS 4.6.4 expects a CA
     # certificate with a non-critical basicConstraints to be accepted (RFC 5280 4.2.1.9
     # binds the issuer, section 6 does not check it); OpenSSL's strict mode refuses it
-    (run,) = [r for r in _RUNS if r.id == "4.6.4-run1"]
+    (run,) = [r for r in RUNS if r.id == "4.6.4-run1"]
     anchor, files = pkits_pem
-    assert run.smimelib_status() is ValidationStatus.VALID
+    assert run.validate().status is ValidationStatus.VALID
     assert openssl_verdicts[run.id].valid
     strict = _verify(["-x509_strict", *_arguments(run, files["4.6.4"], anchor)])
     assert not strict.valid

@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 
-import smimelib
 from smimelib.asn1 import der
 from smimelib.asn1.tlv import Tag
 from smimelib.errors import DecodeError, UsageError
@@ -48,14 +47,13 @@ from smimelib.pki.path_results import (
     ValidationPolicy,
     ValidationStatus,
 )
-from smimelib.pki.trust import TrustStore
 from smimelib.pki.validation import validate_path
-from tests.pki.test_pkits import _AT, _RUNS, _cert, _crl, _Run
+from tests.pki.pkits_suite import RUNS, PkitsRun, cert
 from tests.test_cli import smime as run_smime
-from tests.vectors import load_vector, vector_path
+from tests.vectors import vector_path
 
 _NOTICE_RUNS = [
-    r for r in _RUNS if "expected_user_notices" in r.run or "user_notices_not_to_display" in r.run
+    r for r in RUNS if "expected_user_notices" in r.run or "user_notices_not_to_display" in r.run
 ]
 _NOTICE_IDS = [r.id for r in _NOTICE_RUNS]
 
@@ -72,11 +70,11 @@ def _shown(result: TrustResult) -> set[tuple[str, str | None, Certificate]]:
     return {(n.policy, n.explicit_text, n.certificate) for n in result.user_notices}
 
 
-def _listed(run: _Run, key: str) -> set[tuple[str, str | None, Certificate]]:
-    return {(e["policy"], e["text"], _cert(e["cert"])) for e in run.run.get(key, [])}
+def _listed(run: PkitsRun, key: str) -> set[tuple[str, str | None, Certificate]]:
+    return {(e["policy"], e["text"], cert(e["cert"])) for e in run.run.get(key, [])}
 
 
-def _check_notices(run: _Run, result: TrustResult) -> None:
+def _check_notices(run: PkitsRun, result: TrustResult) -> None:
     assert result.status is ValidationStatus.VALID, f"{run.id}: {result.reason}"
     shown = _shown(result)
     assert shown == _listed(run, "expected_user_notices"), run.id
@@ -90,42 +88,20 @@ def _check_notices(run: _Run, result: TrustResult) -> None:
 
 
 @pytest.mark.parametrize("run", _NOTICE_RUNS, ids=_NOTICE_IDS)
-def test_pkits_notices_direct(run: _Run) -> None:
-    test = run.test
-    hints = sorted({*test["path"][1:-1], *test["other_certs"]})
-    result = TrustStore([_cert(test["trust_anchor"])]).validate(
-        _cert(test["target"]),
-        intermediates=[_cert(name) for name in hints],
-        at=_AT,
-        policy=run.policy(),
-        crls=[_crl(name) for name in test["crls"]],
-    )
-    _check_notices(run, result)
+def test_pkits_notices_direct(run: PkitsRun) -> None:
+    _check_notices(run, run.validate())
 
 
 @pytest.mark.parametrize("run", _NOTICE_RUNS, ids=_NOTICE_IDS)
-def test_pkits_notices_smime(run: _Run) -> None:
-    report = smimelib.open(
-        load_vector("pkits/" + run.test["smime"]["file"]),
-        trust=TrustStore([_cert(run.test["trust_anchor"])]),
-        validation=run.policy(),
-        validation_time=_AT,
-    )
-    (signature,) = report.signatures
+def test_pkits_notices_smime(run: PkitsRun) -> None:
+    (signature,) = run.open().signatures
     assert signature.trust is not None
     _check_notices(run, signature.trust)
 
 
 def _pkits_direct(test_id: str, run_number: int = 1) -> TrustResult:
-    (run,) = [r for r in _RUNS if r.test["id"] == test_id and r.run["run"] == run_number]
-    test = run.test
-    return TrustStore([_cert(test["trust_anchor"])]).validate(
-        _cert(test["target"]),
-        intermediates=[_cert(name) for name in test["path"][1:-1]],
-        at=_AT,
-        policy=run.policy(),
-        crls=[_crl(name) for name in test["crls"]],
-    )
+    (run,) = [r for r in RUNS if r.test["id"] == test_id and r.run["run"] == run_number]
+    return run.validate()
 
 
 def test_pkits_over_long_notice_is_accepted_and_reported() -> None:
@@ -154,7 +130,7 @@ def test_pkits_invalid_run_shows_no_notice() -> None:
 
 
 def test_pkits_qualifier_is_a_visible_string() -> None:
-    (info,) = _cert("certs/UserNoticeQualifierTest15EE.crt").certificate_policies or ()
+    (info,) = cert("certs/UserNoticeQualifierTest15EE.crt").certificate_policies or ()
     (qualifier,) = info.qualifiers
     assert qualifier.oid == OID_USER_NOTICE_QUALIFIER
     assert qualifier.qualifier[2] == Tag.VISIBLE_STRING.number
